@@ -1,0 +1,52 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { AppError, coerceError } from '../errors.ts';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: unknown };
+}
+
+/** Fastify's own errors, mapped onto our stable codes. */
+const FASTIFY_CODES: Record<string, { code: AppError['code']; status: number }> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'unsupported_media_type', status: 415 },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'validation_failed', status: 400 },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'payload_too_large', status: 413 },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', status: 400 },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', status: 400 },
+};
+
+// Connection-level failures talking to Postgres: the request could not be stored, try later.
+const UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i;
+
+export function toAppError(thrown: unknown): AppError {
+  if (thrown instanceof AppError) return thrown;
+  const err = coerceError(thrown) as FastifyError & { code?: string };
+  const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+  if (known) return new AppError(known.code, known.status, err.message, { cause: err });
+  if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) {
+    return new AppError('invalid_json', 400, `Body is not valid JSON: ${err.message}`, { cause: err });
+  }
+  if (err.code === 'ECONNREFUSED' || UNAVAILABLE.test(err.message)) {
+    return new AppError('service_unavailable', 503, 'Storage is unavailable; retry later', { cause: err });
+  }
+  const status = (err as FastifyError).statusCode;
+  if (status && status >= 400 && status < 500) {
+    return new AppError('validation_failed', status, err.message, { cause: err });
+  }
+  return new AppError('internal_error', 500, 'Internal error', { cause: err });
+}
+
+/** One renderer for every error; unknown errors become a 500 without internals. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((thrown, request, reply) => {
+    const error = toAppError(thrown);
+    if (error.httpStatus >= 500) request.log.error({ err: error.cause ?? error }, error.message);
+    const body: ErrorBody = { error: { code: error.code, message: error.message } };
+    if (error.details !== undefined) body.error.details = error.details;
+    if (error.code === 'service_unavailable') void reply.header('retry-after', '5');
+    return reply.status(error.httpStatus).send(body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: { code: 'not_found', message: `No route ${request.method} ${request.url}` } }),
+  );
+}

@@ -1,0 +1,63 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import type { Config } from '../config/config.ts';
+import type { Db } from '../db/connect.ts';
+import type { Logger } from '../logger.ts';
+import { requireApiKey } from './auth.ts';
+import { installErrorHandler } from './error-handler.ts';
+
+/** What the HTTP layer needs. Routes stay thin: parse, call one domain function, render. */
+export interface ApiDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  redis: Redis;
+}
+
+// JSON bodies beyond this are refused with 413; bulk recipients go through the CSV upload.
+const JSON_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
+
+export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default generics.
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: JSON_BODY_LIMIT_BYTES,
+    // Ids are UUIDs in paths; keep the router strict and fast.
+    routerOptions: { ignoreTrailingSlash: true },
+    disableRequestLogging: true,
+  });
+  installErrorHandler(app);
+
+  app.get('/health', async (_request, reply) => {
+    const [postgres, redis] = await Promise.all([
+      sql`select 1`.execute(deps.db).then(
+        () => true,
+        () => false,
+      ),
+      deps.redis.ping().then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    return reply.status(postgres && redis ? 200 : 503).send({ postgres, redis });
+  });
+
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, deps.db);
+      for (const register of v1Routes) await register(v1, deps);
+    },
+    { prefix: '/v1' },
+  );
+
+  for (const register of publicRoutes) await register(app, deps);
+  return app;
+}
+
+type RouteRegistrar = (app: FastifyInstance, deps: ApiDeps) => Promise<void> | void;
+
+/** Routes under /v1 that need an API key. Each domain adds its registrar here. */
+const v1Routes: RouteRegistrar[] = [];
+/** Routes without an API key (webhooks carry their own token; docs are public). */
+const publicRoutes: RouteRegistrar[] = [];

@@ -1,0 +1,108 @@
+import { type EnvName, loadConfig } from './config/config.ts';
+import { migrate } from './db/migrate.ts';
+import { AppError } from './errors.ts';
+import { closeOnSignals, createRuntime } from './runtime.ts';
+
+/** One CLI command. `needs` lists the env vars it cannot run without. */
+export interface Command {
+  summary: string;
+  usage: string;
+  needs: readonly EnvName[];
+  run(args: string[], env: NodeJS.ProcessEnv): Promise<number | undefined>;
+}
+
+const commands: Record<string, Command> = {
+  migrate: {
+    summary: 'Apply pending database migrations (idempotent)',
+    usage: 'callcast migrate',
+    needs: ['DATABASE_URL'],
+    async run(_args, env) {
+      const config = loadConfig(env, this.needs);
+      const result = await migrate(config.databaseUrl as string);
+      console.log(
+        `migrations: ${result.applied.length} applied${result.applied.length ? ` (${result.applied.join(', ')})` : ''}, ` +
+          `${result.alreadyApplied.length} already applied`,
+      );
+      return 0;
+    },
+  },
+  keys: {
+    summary: 'Create an API key; it is printed once, only its hash is stored',
+    usage: 'callcast keys create <name>',
+    needs: ['DATABASE_URL'],
+    async run(args, env) {
+      const [action, ...nameParts] = args;
+      const name = nameParts.join(' ').trim();
+      if (action !== 'create' || !name) throw usageError(this.usage);
+      const runtime = createRuntime(loadConfig(env, this.needs));
+      try {
+        const { createApiKey } = await import('./api/api-keys.ts');
+        const { id, key } = await createApiKey(runtime.db, name);
+        console.log(JSON.stringify({ id, name, key }));
+        console.error('Store this key now: it is not shown again.');
+      } finally {
+        await runtime.close();
+      }
+      return 0;
+    },
+  },
+  api: {
+    summary: 'Run the HTTP API and webhook receiver',
+    usage: 'callcast api',
+    needs: ['DATABASE_URL', 'REDIS_URL'],
+    async run(_args, env) {
+      const runtime = createRuntime(loadConfig(env, this.needs));
+      const { startApi } = await import('./api/start.ts');
+      await startApi(runtime);
+      await closeOnSignals(runtime);
+      return 0;
+    },
+  },
+};
+
+function usageError(usage: string): AppError {
+  return new AppError('validation_failed', 2, `Usage: ${usage}`);
+}
+
+export function helpText(): string {
+  const width = Math.max(...Object.keys(commands).map((name) => name.length));
+  const rows = Object.entries(commands).map(
+    ([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}\n  ${' '.repeat(width)}  usage: ${cmd.usage}`,
+  );
+  return [
+    'callcast: outbound call campaigns through the Vonage Voice API (KPN gateway)',
+    '',
+    'Commands:',
+    ...rows,
+    '',
+    'Configuration comes from environment variables; see README.md or .env.example.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(helpText());
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`Unknown command "${name}".\n\n${helpText()}`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(`${command.summary}\nusage: ${command.usage}`);
+    return 0;
+  }
+  try {
+    return (await command.run(args, env)) ?? 0;
+  } catch (err) {
+    if (err instanceof AppError) {
+      console.error(err.message);
+      return err.code === 'validation_failed' ? 2 : 1;
+    }
+    throw err;
+  }
+}
+
+export { commands };

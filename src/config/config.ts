@@ -1,0 +1,140 @@
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+const KPN_GATEWAY_URL = 'https://api-prd.kpn.com/communication/nexmo';
+const KPN_TOKEN_URL = 'https://api-prd.kpn.com/oauth/client_credential/accesstoken?grant_type=client_credentials';
+
+const url = z.url();
+const optionalText = z.string().min(1).optional();
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/**
+ * Every environment variable callcast reads, with its default. Units are in the names.
+ * Parsed once at start-up; a command names the optional ones it cannot run without.
+ */
+const envSchema = z.object({
+  DATABASE_URL: url.optional(),
+  REDIS_URL: url.optional(),
+  /** Prefix for every Redis key (BullMQ queues, limiter), so deployments and tests can share a server. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+$/)
+    .default('callcast'),
+  GATEWAY_PROVIDER: z.enum(['kpn', 'vonage']).default('kpn'),
+  GATEWAY_URL: url.default(KPN_GATEWAY_URL),
+  GATEWAY_TOKEN_URL: url.default(KPN_TOKEN_URL),
+  GATEWAY_CLIENT_ID: optionalText,
+  GATEWAY_CLIENT_SECRET: optionalText,
+  GATEWAY_APPLICATION_ID: optionalText,
+  /** Vonage direct only: the application's RSA private key (PEM text or a file path). */
+  VONAGE_PRIVATE_KEY: optionalText,
+  /** Base URL where the gateway reaches our webhooks, e.g. https://callcast.example.com */
+  PUBLIC_URL: url.optional(),
+  /** Unguessable token carried in every webhook URL we hand out (≥ 16 chars). */
+  WEBHOOK_TOKEN: z.string().min(16).optional(),
+  /** Vonage signature secret; when set, callback JWTs are verified as well. */
+  WEBHOOK_SIGNATURE_SECRET: optionalText,
+  /** Create-call requests per second across all workers: the gateway's limit. */
+  CALLS_PER_SECOND: z.coerce.number().positive().max(10_000).default(3),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: int(0, 65_535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Region assumed for numbers written without a country code (ISO 3166-1 alpha-2). */
+  DEFAULT_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .default('NL'),
+  /** Most waiting jobs per campaign held in Redis; the rest wait in Postgres. */
+  FEEDER_WINDOW: int(1, 100_000).default(1000),
+  /** Jobs one worker process handles at once; the limiter, not this, sets the call rate. */
+  WORKER_CONCURRENCY: int(1, 1000).default(16),
+});
+
+type Env = z.infer<typeof envSchema>;
+export type EnvName = keyof Env;
+
+export interface Config {
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly gateway: {
+    readonly provider: 'kpn' | 'vonage';
+    readonly url: string;
+    readonly tokenUrl: string;
+    readonly clientId: string | undefined;
+    readonly clientSecret: string | undefined;
+    readonly applicationId: string | undefined;
+    readonly privateKey: string | undefined;
+  };
+  readonly publicUrl: string | undefined;
+  readonly webhookToken: string | undefined;
+  readonly webhookSignatureSecret: string | undefined;
+  readonly callsPerSecond: number;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly defaultRegion: string;
+  readonly feederWindow: number;
+  readonly workerConcurrency: number;
+}
+
+/**
+ * Parses the environment once. `required` names variables that are optional in general but
+ * needed by the command at hand. Every problem is reported in one `config_invalid` error.
+ */
+export function loadConfig(env: Record<string, string | undefined>, required: readonly EnvName[] = []): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+  for (const name of required) {
+    if (cleaned[name] === undefined) problems.push(`${name}: required for this command`);
+  }
+  if (!parsed.success || problems.length > 0) {
+    throw new AppError('config_invalid', 500, `Invalid configuration:\n  - ${problems.join('\n  - ')}`, {
+      details: problems,
+    });
+  }
+  return toConfig(parsed.data);
+}
+
+function toConfig(env: Env): Config {
+  return deepFreeze({
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    redisKeyPrefix: env.REDIS_KEY_PREFIX,
+    gateway: {
+      provider: env.GATEWAY_PROVIDER,
+      url: env.GATEWAY_URL.replace(/\/+$/, ''),
+      tokenUrl: env.GATEWAY_TOKEN_URL,
+      clientId: env.GATEWAY_CLIENT_ID,
+      clientSecret: env.GATEWAY_CLIENT_SECRET,
+      applicationId: env.GATEWAY_APPLICATION_ID,
+      privateKey: env.VONAGE_PRIVATE_KEY,
+    },
+    publicUrl: env.PUBLIC_URL?.replace(/\/+$/, ''),
+    webhookToken: env.WEBHOOK_TOKEN,
+    webhookSignatureSecret: env.WEBHOOK_SIGNATURE_SECRET,
+    callsPerSecond: env.CALLS_PER_SECOND,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    defaultRegion: env.DEFAULT_REGION,
+    feederWindow: env.FEEDER_WINDOW,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object') deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}
+
+/** Narrows an optional setting that a command declared as required. */
+export function must<T>(value: T | undefined, name: EnvName): T {
+  if (value === undefined) throw new AppError('config_invalid', 500, `${name} is required`);
+  return value;
+}

@@ -1,0 +1,129 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** jsonb columns: written as objects, read as parsed JSON. */
+type Json<T> = ColumnType<T, T | string, T | string>;
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+/** numeric columns come back from pg as strings to keep precision. */
+type Numeric = ColumnType<string, number | string, number | string>;
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string;
+  key_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+}
+
+export type CampaignStatus = 'running' | 'paused' | 'cancelled' | 'completed';
+
+export interface CampaignsTable {
+  id: Generated<string>;
+  api_key_id: string;
+  name: string;
+  from_number: string;
+  ncco: Json<unknown[]> | null;
+  answer_url: string | null;
+  status: Generated<CampaignStatus>;
+  start_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  timezone: Generated<string>;
+  call_window: Json<CallWindowJson> | null;
+  retry_policy: Json<RetryPolicyJson>;
+  call_options: ColumnType<CallOptionsJson, CallOptionsJson | string | undefined, CallOptionsJson | string>;
+  recipient_count: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  completed_at: Timestamp | null;
+}
+
+export interface CallWindowJson {
+  start: string;
+  end: string;
+  days: number[];
+}
+
+export interface RetryPolicyJson {
+  maxAttempts: number;
+  retryOn: string[];
+  delaySeconds: number;
+}
+
+export interface CallOptionsJson {
+  machine_detection?: 'continue' | 'hangup';
+  ringing_timer?: number;
+  length_timer?: number;
+}
+
+export type RecipientStatus = 'pending' | 'queued' | 'done' | 'cancelled';
+
+export interface RecipientsTable {
+  id: Generated<string>;
+  campaign_id: string;
+  number: string;
+  timezone: string | null;
+  data: ColumnType<
+    Record<string, unknown>,
+    Record<string, unknown> | string | undefined,
+    Record<string, unknown> | string
+  >;
+  status: Generated<RecipientStatus>;
+  attempt_count: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  final_outcome: string | null;
+}
+
+export interface CallAttemptsTable {
+  id: Generated<string>;
+  campaign_id: string | null;
+  recipient_id: string | null;
+  attempt_no: number;
+  to_number: string;
+  status: Generated<string>;
+  outcome: string | null;
+  detail: string | null;
+  call_uuid: string | null;
+  conversation_uuid: string | null;
+  due_at: Generated<Date>;
+  dial_started_at: Timestamp | null;
+  answered_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  duration_seconds: number | null;
+  price: Numeric | null;
+  rate: Numeric | null;
+  network: string | null;
+  gateway_error: Json<unknown> | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CallEventsTable {
+  id: Generated<string>;
+  attempt_id: string | null;
+  call_uuid: string | null;
+  status: string | null;
+  event_at: Timestamp | null;
+  dedupe_key: string;
+  payload: Json<unknown>;
+  received_at: Generated<Date>;
+}
+
+export interface SchemaMigrationsTable {
+  version: string;
+  applied_at: Generated<Date>;
+}
+
+/** The whole database as kysely sees it. Later migrations add their tables here. */
+export interface Database {
+  api_keys: ApiKeysTable;
+  campaigns: CampaignsTable;
+  recipients: RecipientsTable;
+  call_attempts: CallAttemptsTable;
+  call_events: CallEventsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
+export type Campaign = Selectable<CampaignsTable>;
+export type NewCampaign = Insertable<CampaignsTable>;
+export type CampaignUpdate = Updateable<CampaignsTable>;
+export type Recipient = Selectable<RecipientsTable>;
+export type CallAttempt = Selectable<CallAttemptsTable>;
+export type CallEvent = Selectable<CallEventsTable>;
