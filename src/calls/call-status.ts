@@ -1,0 +1,47 @@
+/**
+ * An attempt's life, from our queue to the gateway's last word:
+ *   queued → dialing → started → ringing → answered → ended
+ * `ended` is terminal and carries an outcome. Events arrive out of order and twice, so a
+ * transition is allowed only forward: a late `ringing` never moves an ended attempt back.
+ */
+export const CALL_STATUSES = ['queued', 'dialing', 'started', 'ringing', 'answered', 'ended'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/**
+ * How an attempt ended. The gateway's failure statuses are outcomes as they are;
+ * `error`: the gateway refused the request (permanent error); `skipped`: never dialed
+ * (campaign cancelled, number suppressed after queueing).
+ */
+export const OUTCOMES = [
+  'completed',
+  'busy',
+  'cancelled',
+  'failed',
+  'rejected',
+  'timeout',
+  'unanswered',
+  'machine',
+  'error',
+  'skipped',
+] as const;
+export type Outcome = (typeof OUTCOMES)[number];
+
+const RANK: Record<CallStatus, number> = {
+  queued: 0,
+  dialing: 1,
+  started: 2,
+  ringing: 3,
+  answered: 4,
+  ended: 5,
+};
+
+export function canTransition(from: CallStatus, to: CallStatus): boolean {
+  return RANK[to] > RANK[from];
+}
+
+export function isCallStatus(value: string): value is CallStatus {
+  return value in RANK;
+}
+
+/** Statuses that an attempt has not yet left the pipeline in. */
+export const OPEN_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter((status) => status !== 'ended');

@@ -1,0 +1,25 @@
+/**
+ * The callback URLs we hand the gateway for one attempt. Both name the attempt, so a callback
+ * matches its attempt even before the create-call response (and the call uuid) is stored, and
+ * both carry the deployment's unguessable token: under KPN the Vonage signature secret may
+ * belong to KPN's account, so the token is our own proof that a callback came from our calls.
+ */
+export interface WebhookBase {
+  publicUrl: string;
+  webhookToken: string;
+}
+
+export function eventUrl(base: WebhookBase, attemptId: string): string {
+  return callbackUrl(base, '/webhooks/event', attemptId);
+}
+
+export function answerUrl(base: WebhookBase, attemptId: string): string {
+  return callbackUrl(base, '/webhooks/answer', attemptId);
+}
+
+function callbackUrl(base: WebhookBase, path: string, attemptId: string): string {
+  const url = new URL(path, `${base.publicUrl}/`);
+  url.searchParams.set('attempt', attemptId);
+  url.searchParams.set('token', base.webhookToken);
+  return url.toString();
+}
