@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/connect.ts';
+import type { CallQueue } from '../dispatch/queue.ts';
 import type { Logger } from '../logger.ts';
 import { requireApiKey } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
@@ -13,6 +14,8 @@ export interface ApiDeps {
   logger: Logger;
   db: Db;
   redis: Redis;
+  /** The call queue, for removing waiting jobs on pause and cancel. */
+  queue: CallQueue;
 }
 
 // JSON bodies beyond this are refused with 413; bulk recipients go through the CSV upload.

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { nextRetryAt } from './attempt-outcome.ts';
+
+const policy = { maxAttempts: 3, retryOn: ['busy', 'unanswered', 'timeout'], delaySeconds: 600 };
+const now = new Date('2026-01-01T10:00:00Z');
+
+describe('nextRetryAt', () => {
+  it('retries a busy line after the policy delay', () => {
+    expect(nextRetryAt(policy, 1, 'busy', now)).toEqual(new Date('2026-01-01T10:10:00Z'));
+  });
+
+  it('stops at the maximum number of attempts', () => {
+    expect(nextRetryAt(policy, 3, 'busy', now)).toBeUndefined();
+  });
+
+  it('never retries an answered call, even if the policy lists it', () => {
+    expect(nextRetryAt({ ...policy, retryOn: ['completed'] }, 1, 'completed', now)).toBeUndefined();
+  });
+
+  it('does not retry outcomes the policy leaves out', () => {
+    expect(nextRetryAt(policy, 1, 'failed', now)).toBeUndefined();
+  });
+});
