@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * The limiter's second, independent layer: a sliding-window log in Redis, judged by Redis's own
+ * clock (`TIME`), so the clocks of worker machines never matter. A start is admitted only while
+ * fewer than `limit` starts lie in the last `windowMs`; the window is one second plus a safety
+ * margin, because a request leaves the process a few milliseconds after admission and that
+ * jitter must not let two admissions fall into one second at the gateway.
+ *
+ * Keys (all under the deployment prefix): `log` (zset of starts), `pause` (pause-until, ms),
+ * `pace` (minimum gap in ms while a quota runs low), `last` (last start), `alive` (marker: its
+ * absence means Redis lost our state — a restart or FLUSHALL — so the guard first waits one
+ * full window, since starts admitted before the loss are no longer in the log).
+ */
+const ACQUIRE = `
+local limit = tonumber(ARGV[1])
+local window = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  redis.call('SET', KEYS[5], now)
+  redis.call('SET', KEYS[2], now + window, 'PX', window)
+end
+local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
+if pausedUntil > now then return {0, pausedUntil - now, 1} end
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, tonumber(oldest[2]) + window - now + 1, 2}
+end
+local pace = tonumber(redis.call('GET', KEYS[3]) or '0')
+local last = tonumber(redis.call('GET', KEYS[4]) or '0')
+if pace > 0 and last + pace > now then return {0, last + pace - now, 3} end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window * 2)
+redis.call('SET', KEYS[4], now, 'PX', math.max(window, pace) * 2)
+return {1, 0, 0}
+`;
+
+/** Extends the pause to now + ARGV[1] ms (never shortens it); returns the pause left in ms. */
+const PAUSE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local wanted = now + tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if wanted > current then
+  redis.call('SET', KEYS[1], wanted, 'PX', tonumber(ARGV[1]))
+  return wanted - now
+end
+return current - now
+`;
+
+const PAUSE_LEFT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current > now then return current - now end
+return 0
+`;
+
+export type DenyReason = 'paused' | 'window_full' | 'pace';
+const REASONS: Record<number, DenyReason> = { 1: 'paused', 2: 'window_full', 3: 'pace' };
+
+export type GuardDecision = { admitted: true } | { admitted: false; waitMs: number; reason: DenyReason };
+
+export interface RateGuardOptions {
+  /** Starts allowed per window (CALLS_PER_SECOND). */
+  limit: number;
+  /** Window length in ms: 1000 plus the safety margin. */
+  windowMs: number;
+  /** Key prefix, e.g. `callcast:limiter:calls`. */
+  keyPrefix: string;
+}
+
+export class RateGuard {
+  readonly #redis: Redis;
+  readonly #options: RateGuardOptions;
+  readonly #keys: string[];
+
+  constructor(redis: Redis, options: RateGuardOptions) {
+    this.#redis = redis;
+    this.#options = options;
+    const p = options.keyPrefix;
+    this.#keys = [`${p}:log`, `${p}:pause`, `${p}:pace`, `${p}:last`, `${p}:alive`];
+  }
+
+  /** One admission attempt; never waits. */
+  async tryAcquire(): Promise<GuardDecision> {
+    const { limit, windowMs } = this.#options;
+    const reply = (await this.#redis.eval(ACQUIRE, 5, ...this.#keys, limit, windowMs, randomUUID())) as number[];
+    if (reply[0] === 1) return { admitted: true };
+    return { admitted: false, waitMs: Math.max(1, reply[1] ?? 1), reason: REASONS[reply[2] ?? 2] ?? 'window_full' };
+  }
+
+  /** Pauses every process sharing this guard for at least `ms`; returns the pause now in force. */
+  async pauseFor(ms: number): Promise<number> {
+    return (await this.#redis.eval(PAUSE, 1, this.#keys[1] as string, Math.max(1, Math.ceil(ms)))) as number;
+  }
+
+  async pauseLeftMs(): Promise<number> {
+    return (await this.#redis.eval(PAUSE_LEFT, 1, this.#keys[1] as string)) as number;
+  }
+
+  /** Minimum gap between starts for `ttlMs` (quota running low); 0 removes it. */
+  async setPace(gapMs: number, ttlMs: number): Promise<void> {
+    const key = this.#keys[2] as string;
+    if (gapMs <= 0) await this.#redis.del(key);
+    else await this.#redis.set(key, Math.ceil(gapMs), 'PX', Math.max(1, Math.ceil(ttlMs)));
+  }
+}

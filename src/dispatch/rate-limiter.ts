@@ -1,0 +1,159 @@
+import Bottleneck from 'bottleneck';
+import type { Redis } from 'ioredis';
+import { coerceError } from '../errors.ts';
+import type { Quota } from '../gateway/types.ts';
+import type { Logger } from '../logger.ts';
+import { createBottleneckConnection } from './bottleneck-store.ts';
+import { CallLimiterError } from './call-limiter-error.ts';
+import { quotaAction } from './quota-pace.ts';
+import { RateGuard } from './rate-guard.ts';
+import { createRecoveryWatch } from './recovery-watch.ts';
+
+/**
+ * The one create-call limiter shared by every worker process on every machine. Two layers,
+ * each of which alone keeps the gateway's limit:
+ *   1. Bottleneck, clustered through Redis: spaces starts `minTime` apart across processes;
+ *   2. RateGuard: a Redis-time sliding-window log that admits a start only while fewer than
+ *      `callsPerSecond` started in the last second (+ margin), and honours the global pause.
+ */
+export interface CallLimiter {
+  /**
+   * Runs `fn` in a create-call slot. `prepare` runs inside the slot just before the guard (the
+   * worker claims its attempt there); when it returns false, `fn` is skipped and the result is
+   * `{ ran: false }`. Rejects with CallLimiterError when no slot was given, or with fn's error.
+   */
+  schedule<T>(fn: () => Promise<T>, options?: ScheduleOptions): Promise<ScheduleResult<T>>;
+  /** Stops every worker everywhere from starting calls for `ms`; returns the pause in force. */
+  pauseFor(ms: number, reason: string): Promise<number>;
+  pauseLeftMs(): Promise<number>;
+  /** Adjusts the shared pace from a response's quota headers (rule in quota-pace.ts). */
+  applyQuota(quota: Quota | undefined): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ScheduleOptions {
+  /** 0–9, lower runs first (Bottleneck's scale); default 5. */
+  priority?: number;
+  prepare?: () => Promise<boolean>;
+}
+
+export type ScheduleResult<T> = { ran: true; value: T } | { ran: false };
+
+export interface CallLimiterOptions {
+  redis: Redis;
+  logger: Logger;
+  /** Redis key prefix of the deployment; the limiter lives under `<prefix>:limiter`. */
+  keyPrefix: string;
+  callsPerSecond: number;
+  /** Added to the one-second window, ms; absorbs the jitter between admission and arrival. Default 50. */
+  marginMs?: number;
+  /** Longest wait for the guard inside a slot before giving the slot back, ms. Default 10 s. */
+  maxGuardWaitMs?: number;
+  /** Bottleneck `expiration` of each job, ms: guard wait + the gateway's request timeout. Default 45 s. */
+  expirationMs?: number;
+}
+
+export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
+  const { redis, logger, keyPrefix, callsPerSecond } = options;
+  const marginMs = options.marginMs ?? 50;
+  const maxGuardWaitMs = options.maxGuardWaitMs ?? 10_000;
+  const expirationMs = options.expirationMs ?? 45_000;
+  const windowMs = 1000 + marginMs;
+  const guard = new RateGuard(redis, {
+    limit: Math.max(1, Math.floor(callsPerSecond)),
+    windowMs,
+    keyPrefix: `${keyPrefix}:limiter:calls`,
+  });
+  // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
+  const connection = createBottleneckConnection(redis.duplicate());
+  const makeBottleneck = () => {
+    const limiter = new Bottleneck({
+      id: `${keyPrefix}:limiter:dial`,
+      datastore: 'ioredis',
+      connection,
+      clearDatastore: false,
+      // Spacing alone must hold the limit too: n+1 starts span n·minTime > 1 s.
+      minTime: Math.ceil(windowMs / callsPerSecond),
+      maxConcurrent: null,
+      // Idle limiter keys expire after 5 min instead of piling up in Redis.
+      timeout: 300_000,
+    });
+    limiter.on('error', (err: unknown) => watch.report(err));
+    return limiter;
+  };
+  const watch = createRecoveryWatch(logger, () => {
+    const old = bottleneck;
+    bottleneck = makeBottleneck();
+    void old.stop({ dropWaitingJobs: true }).catch(() => undefined);
+  });
+  let bottleneck = makeBottleneck();
+  let closing: Promise<void> | undefined;
+
+  return {
+    async schedule<T>(fn: () => Promise<T>, scheduleOptions: ScheduleOptions = {}): Promise<ScheduleResult<T>> {
+      if (closing) throw new CallLimiterError('closed', 'the limiter is closed', { started: false });
+      const progress: { state: 'waiting' | 'prepared' | 'started' } = { state: 'waiting' };
+      const task = async (): Promise<ScheduleResult<T>> => {
+        const deadline = Date.now() + maxGuardWaitMs;
+        if (scheduleOptions.prepare && !(await scheduleOptions.prepare())) return { ran: false };
+        progress.state = 'prepared';
+        await acquire(guard, deadline);
+        progress.state = 'started';
+        return { ran: true, value: await fn() };
+      };
+      try {
+        return await bottleneck.schedule({ priority: scheduleOptions.priority ?? 5, expiration: expirationMs }, task);
+      } catch (thrown) {
+        const { state } = progress;
+        if (thrown instanceof CallLimiterError) throw thrown.withPrepared(state !== 'waiting');
+        if (state === 'started' && !(thrown instanceof Bottleneck.BottleneckError)) throw thrown;
+        const err = coerceError(thrown);
+        throw new CallLimiterError(state === 'started' ? 'expired' : 'unavailable', err.message, {
+          started: state === 'started',
+          prepared: state !== 'waiting',
+          cause: thrown,
+        });
+      }
+    },
+    async pauseFor(ms, reason) {
+      const inForce = await guard.pauseFor(ms);
+      logger.warn({ pauseMs: inForce, reason }, 'create-call limiter paused for every worker');
+      return inForce;
+    },
+    pauseLeftMs: () => guard.pauseLeftMs(),
+    async applyQuota(quota) {
+      const action = quotaAction(quota, callsPerSecond, new Date());
+      if (action.kind === 'pause') await this.pauseFor(action.ms, 'quota used up');
+      else if (action.kind === 'pace') await guard.setPace(action.gapMs, action.ttlMs);
+      else if (action.kind === 'full_speed') await guard.setPace(0, 0);
+    },
+    close() {
+      closing ??= (async () => {
+        watch.stop();
+        await bottleneck.stop({ dropWaitingJobs: false }).catch(() => undefined);
+        await connection.disconnect(false);
+      })();
+      return closing;
+    },
+  };
+}
+
+/** Waits for the guard's admission until `deadline` (local clock; only bounds our own wait). */
+async function acquire(guard: RateGuard, deadline: number): Promise<void> {
+  for (;;) {
+    const decision = await guard.tryAcquire();
+    if (decision.admitted) return;
+    if (Date.now() + decision.waitMs > deadline) {
+      throw new CallLimiterError(
+        decision.reason === 'paused' ? 'paused' : 'not_admitted',
+        `guard: ${decision.reason}`,
+        {
+          started: false,
+          retryInMs: decision.waitMs,
+        },
+      );
+    }
+    // A little jitter so processes that were refused together do not all ask again together.
+    await new Promise((resolve) => setTimeout(resolve, Math.min(decision.waitMs, 1000) + Math.random() * 5));
+  }
+}
