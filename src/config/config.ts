@@ -48,6 +48,14 @@ const envSchema = z.object({
   FEEDER_WINDOW: int(1, 100_000).default(1000),
   /** Jobs one worker process handles at once; the limiter, not this, sets the call rate. */
   WORKER_CONCURRENCY: int(1, 1000).default(16),
+  /** Added to the limiter's one-second window: absorbs jitter between admission and arrival at the gateway. */
+  CALL_RATE_MARGIN_MS: int(0, 1000).default(50),
+  /** How long an attempt left in `dialing` without a call uuid waits for webhooks before it is redialed. */
+  RECONCILE_GRACE_MS: int(0, 3_600_000).default(60_000),
+  /** BullMQ job lock; a killed worker's jobs return to the queue about this long after it died. */
+  WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
+  /** How often each worker process's feeder moves due recipients into the queue. */
+  FEEDER_INTERVAL_MS: int(100, 600_000).default(1000),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -76,6 +84,10 @@ export interface Config {
   readonly defaultRegion: string;
   readonly feederWindow: number;
   readonly workerConcurrency: number;
+  readonly callRateMarginMs: number;
+  readonly reconcileGraceMs: number;
+  readonly workerLockMs: number;
+  readonly feederIntervalMs: number;
 }
 
 /**
@@ -123,6 +135,10 @@ function toConfig(env: Env): Config {
     defaultRegion: env.DEFAULT_REGION,
     feederWindow: env.FEEDER_WINDOW,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    callRateMarginMs: env.CALL_RATE_MARGIN_MS,
+    reconcileGraceMs: env.RECONCILE_GRACE_MS,
+    workerLockMs: env.WORKER_LOCK_MS,
+    feederIntervalMs: env.FEEDER_INTERVAL_MS,
   });
 }
 
