@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
 import type { RetryPolicyJson } from '../db/database.ts';
+import { settleReminderAttempt } from '../reminders/reminder-schedule.ts';
 import type { Outcome } from './call-status.ts';
 
 export interface EndFields {
@@ -39,11 +40,16 @@ export async function endAttempt(trx: Trx, attemptId: string, fields: EndFields)
     })
     .where('id', '=', attemptId)
     .where('status', '<>', 'ended')
-    .returning(['recipient_id', 'campaign_id', 'attempt_no'])
+    .returning(['recipient_id', 'campaign_id', 'attempt_no', 'reminder_id', 'reminder_run'])
     .executeTakeFirst();
   if (!ended) return false;
   if (ended.recipient_id && ended.campaign_id) {
     await settleRecipient(trx, ended.recipient_id, ended.campaign_id, ended.attempt_no, fields.outcome);
+  }
+  if (ended.reminder_id) {
+    // A reminder's attempt: retry per the reminder's policy, ensure its next run (reminders/).
+    const attempt = { ...ended, id: attemptId, reminder_id: ended.reminder_id };
+    await settleReminderAttempt(trx, attempt, fields.outcome);
   }
   return true;
 }
@@ -64,14 +70,25 @@ async function settleRecipient(
   if (retryAt && campaign.status !== 'cancelled') {
     await trx
       .updateTable('recipients')
-      .set({ status: 'pending', next_attempt_at: retryAt, final_outcome: outcome })
+      .set({
+        status: 'pending',
+        next_attempt_at: retryAt,
+        final_outcome: outcome,
+        attempt_count: sql`greatest(attempt_count, ${attemptNo})`,
+      })
       .where('id', '=', recipientId)
       .execute();
     return;
   }
   await trx
     .updateTable('recipients')
-    .set({ status: 'done', final_outcome: outcome, next_attempt_at: null })
+    // attempt_count is kept by whoever creates attempts; greatest() also covers rows made elsewhere.
+    .set({
+      status: 'done',
+      final_outcome: outcome,
+      next_attempt_at: null,
+      attempt_count: sql`greatest(attempt_count, ${attemptNo})`,
+    })
     .where('id', '=', recipientId)
     .execute();
 }

@@ -1,0 +1,62 @@
+import { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiDeps } from '../api/server.ts';
+import { parseOrThrow } from '../api/validation.ts';
+import { OUTCOMES } from '../calls/call-status.ts';
+import { toE164 } from '../calls/phone-number.ts';
+import type { DbOrTrx } from '../db/connect.ts';
+import { AppError, notFound } from '../errors.ts';
+import { listAttempts } from './attempt-list.ts';
+import { recipientCsv } from './recipient-csv.ts';
+
+const params = z.object({ id: z.string() });
+
+const callsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().min(1).max(200).optional(),
+  outcome: z.enum(OUTCOMES).optional(),
+  number: z.string().min(1).max(40).optional(),
+});
+
+/** Report routes under /v1 (API key required); a campaign of another key is a 404. */
+export async function reportRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
+  v1.get('/campaigns/:id/calls', async (request) => {
+    const campaignId = await ownedCampaignId(deps.db, request);
+    const query = parseOrThrow(callsQuery, request.query, 'query');
+    const number = query.number === undefined ? undefined : normalizeNumber(query.number, deps.config.defaultRegion);
+    return listAttempts(deps.db, campaignId, { ...query, number });
+  });
+
+  v1.get('/campaigns/:id/report.csv', async (request, reply) => {
+    const campaignId = await ownedCampaignId(deps.db, request);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="campaign-${campaignId}.csv"`)
+      .send(Readable.from(recipientCsv(deps.db, campaignId)));
+  });
+}
+
+/** The campaign id from the path if it belongs to the caller's key; 404 otherwise. */
+export async function ownedCampaignId(db: DbOrTrx, request: FastifyRequest): Promise<string> {
+  const { id } = parseOrThrow(params, request.params, 'path');
+  if (!z.guid().safeParse(id).success) throw notFound('Campaign', id);
+  const row = await db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('id', '=', id)
+    .where('api_key_id', '=', request.apiKeyId)
+    .executeTakeFirst();
+  if (!row) throw notFound('Campaign', id);
+  return row.id;
+}
+
+function normalizeNumber(input: string, region: string): string {
+  const result = toE164(input, region);
+  if (!result.ok) {
+    throw new AppError('validation_failed', 400, `Invalid query: number (${result.problem})`, {
+      details: [{ field: 'number', code: result.problem, message: 'not a valid phone number' }],
+    });
+  }
+  return result.number;
+}

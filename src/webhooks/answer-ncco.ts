@@ -1,0 +1,35 @@
+import { renderNcco } from '../campaigns/ncco-template.ts';
+import type { DbOrTrx } from '../db/connect.ts';
+
+/**
+ * Said when the answer webhook names an attempt we cannot find (deleted campaign, a campaign
+ * dialed with its own answer_url, a stale URL). A short talk rather than a 404: a 404 makes
+ * Vonage retry and then try the fallback URL while the callee listens to silence; this way the
+ * callee hears one sentence and the call ends when the NCCO does.
+ */
+export const FALLBACK_NCCO: readonly unknown[] = Object.freeze([
+  { action: 'talk', text: 'Sorry, this call cannot be completed. Goodbye.', language: 'en-GB' },
+]);
+
+export interface AnswerNcco {
+  ncco: unknown[];
+  /** False when FALLBACK_NCCO was served. */
+  found: boolean;
+}
+
+/**
+ * The NCCO for one attempt: its campaign's template filled with its recipient's data. One
+ * query over three primary keys, because Vonage gives the answer URL 5 s and callees hear
+ * every millisecond of it.
+ */
+export async function answerNcco(db: DbOrTrx, attemptId: string): Promise<AnswerNcco> {
+  const row = await db
+    .selectFrom('call_attempts as a')
+    .innerJoin('campaigns as c', 'c.id', 'a.campaign_id')
+    .leftJoin('recipients as r', 'r.id', 'a.recipient_id')
+    .select(['c.ncco', 'r.data'])
+    .where('a.id', '=', attemptId)
+    .executeTakeFirst();
+  if (!row?.ncco) return { ncco: [...FALLBACK_NCCO], found: false };
+  return { ncco: renderNcco(row.ncco, row.data ?? {}), found: true };
+}

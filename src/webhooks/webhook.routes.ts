@@ -1,0 +1,92 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiDeps } from '../api/server.ts';
+import { AppError } from '../errors.ts';
+import { answerNcco, FALLBACK_NCCO } from './answer-ncco.ts';
+import { parseEvent } from './event-payload.ts';
+import { receiveEvent } from './event-receiver.ts';
+import { checkWebhookToken, type JtiClaim, verifySignedCallback } from './webhook-auth.ts';
+
+// Gateway callbacks are small JSON objects; anything near this is not one of them.
+const CALLBACK_BODY_LIMIT_BYTES = 64 * 1024;
+
+const attemptQuery = z.looseObject({ attempt: z.guid() });
+
+/**
+ * Public gateway callbacks, authenticated by the URL token (and the Vonage signature when a
+ * secret is configured). Encapsulated so its raw-body parser applies here only: the signature
+ * hashes the exact bytes received, never re-serialized JSON.
+ */
+export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CALLBACK_BODY_LIMIT_BYTES }, (_req, body, done) =>
+      done(null, body),
+    );
+
+    const event = async (request: FastifyRequest) => {
+      const claim = await authenticate(request, deps);
+      try {
+        const attemptId = attemptIdOf(request.query);
+        const parsed = parseEvent(request.method === 'GET' ? callbackFields(request.query) : jsonBody(request));
+        return await receiveEvent(deps.db, attemptId, parsed);
+      } catch (err) {
+        // The gateway will deliver again after an error; let that delivery's jti through.
+        await claim?.release().catch(() => {});
+        throw err;
+      }
+    };
+    scope.post('/webhooks/event', event);
+    scope.get('/webhooks/event', event);
+
+    const answer = async (request: FastifyRequest) => {
+      await authenticate(request, deps);
+      const parsed = attemptQuery.safeParse(request.query);
+      if (!parsed.success) return [...FALLBACK_NCCO];
+      const result = await answerNcco(deps.db, parsed.data.attempt);
+      if (!result.found) request.log.warn({ attemptId: parsed.data.attempt }, 'answer webhook for unknown attempt');
+      return result.ncco;
+    };
+    scope.post('/webhooks/answer', answer);
+    scope.get('/webhooks/answer', answer);
+  });
+}
+
+async function authenticate(request: FastifyRequest, deps: ApiDeps): Promise<JtiClaim | undefined> {
+  checkWebhookToken(deps.config.webhookToken, (request.query as Record<string, unknown>).token);
+  const secret = deps.config.webhookSignatureSecret;
+  if (!secret) return undefined;
+  return verifySignedCallback({
+    secret,
+    authorization: request.headers.authorization,
+    rawBody: rawBodyOf(request),
+    redis: deps.redis,
+    keyPrefix: deps.config.redisKeyPrefix,
+  });
+}
+
+function rawBodyOf(request: FastifyRequest): Buffer {
+  return Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+}
+
+function attemptIdOf(query: unknown): string {
+  const parsed = attemptQuery.safeParse(query);
+  if (!parsed.success) throw new AppError('validation_failed', 400, 'Invalid query: attempt must be an attempt id');
+  return parsed.data.attempt;
+}
+
+function jsonBody(request: FastifyRequest): unknown {
+  const raw = rawBodyOf(request);
+  if (raw.length === 0) throw new AppError('invalid_json', 400, 'Invalid event: the body is empty');
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new AppError('invalid_json', 400, `Invalid event: body is not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** With event_method GET the event arrives as query parameters, beside our own two. */
+function callbackFields(query: unknown): Record<string, unknown> {
+  const { attempt: _attempt, token: _token, ...fields } = query as Record<string, unknown>;
+  return fields;
+}
