@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'config_invalid'
   | 'validation_failed'
   | 'invalid_json'
+  | 'invalid_csv'
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'unauthorized'

@@ -106,6 +106,21 @@ export interface CallEventsTable {
   received_at: Generated<Date>;
 }
 
+export interface SuppressionsTable {
+  api_key_id: string;
+  number: string;
+  created_at: Generated<Date>;
+}
+
+export interface IdempotencyKeysTable {
+  api_key_id: string;
+  key: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: Json<unknown> | null;
+  created_at: Generated<Date>;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   applied_at: Generated<Date>;
@@ -118,6 +133,8 @@ export interface Database {
   recipients: RecipientsTable;
   call_attempts: CallAttemptsTable;
   call_events: CallEventsTable;
+  suppressions: SuppressionsTable;
+  idempotency_keys: IdempotencyKeysTable;
   schema_migrations: SchemaMigrationsTable;
 }
 

@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../api/server.ts';
+import { parseOrThrow } from '../api/validation.ts';
+import { countRecipientsByStatus, findCampaign, listCampaigns } from './campaign.repository.ts';
+import { type CampaignAction, changeCampaignStatus } from './campaign-control.ts';
+import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from './campaign-schema.ts';
+import { addRecipients, createCampaign, type IntakeDeps } from './campaign-service.ts';
+import { toCampaignDetail, toCampaignView } from './campaign-view.ts';
+import { idempotencyKeyFrom, requestHash } from './idempotency.ts';
+import { campaignIdParam, decodeCursor, encodeCursor, requireMediaType } from './request-checks.ts';
+
+const JSON_TYPE = 'application/json';
+const CSV_TYPES = ['text/csv', 'application/csv'];
+
+/** /v1/campaigns…: thin adapters over campaign-service and campaign-control. */
+export async function campaignRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const intake: IntakeDeps = { db: deps.db, defaultRegion: deps.config.defaultRegion };
+  await v1.register(async (scope) => {
+    // The raw stream is handed on unread, so an upload of any size is parsed row by row.
+    scope.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));
+
+    scope.post('/campaigns', async (request, reply) => {
+      requireMediaType(request, [JSON_TYPE]);
+      const key = idempotencyKeyFrom(request.headers['idempotency-key']);
+      const input = parseOrThrow(createCampaignSchema, request.body);
+      const claim = key ? { key, requestHash: requestHash('POST', '/v1/campaigns', request.body) } : undefined;
+      const answer = await createCampaign(intake, request.apiKeyId, input, claim);
+      if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+      return reply.status(answer.status).send(answer.body);
+    });
+
+    scope.get('/campaigns', async (request) => {
+      const query = parseOrThrow(listQuerySchema, request.query, 'query');
+      const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+      const page = await listCampaigns(deps.db, request.apiKeyId, { limit: query.limit, afterId });
+      const last = page.items.at(-1);
+      return { items: page.items.map(toCampaignView), nextCursor: page.hasMore && last ? encodeCursor(last.id) : null };
+    });
+
+    scope.get('/campaigns/:id', async (request) => {
+      const campaign = await findCampaign(deps.db, request.apiKeyId, campaignIdParam(request));
+      return toCampaignDetail(campaign, await countRecipientsByStatus(deps.db, campaign.id));
+    });
+
+    for (const action of ['pause', 'resume', 'cancel'] as const satisfies CampaignAction[]) {
+      scope.post(`/campaigns/:id/${action}`, async (request) => {
+        const campaign = await changeCampaignStatus(deps, request.apiKeyId, campaignIdParam(request), action);
+        return toCampaignView(campaign);
+      });
+    }
+
+    scope.post('/campaigns/:id/recipients', async (request, reply) => {
+      const id = campaignIdParam(request);
+      const type = requireMediaType(request, [JSON_TYPE, ...CSV_TYPES]);
+      const source =
+        type === JSON_TYPE
+          ? { kind: 'json' as const, rows: parseOrThrow(inlineRecipientsSchema, request.body) }
+          : { kind: 'csv' as const, stream: request.body as Readable };
+      return reply.status(201).send(await addRecipients(intake, request.apiKeyId, id, source));
+    });
+  });
+}

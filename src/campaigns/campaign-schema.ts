@@ -1,0 +1,105 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { OUTCOMES } from '../calls/call-status.ts';
+import { nccoSchema } from '../gateway/ncco.ts';
+
+/**
+ * The public request shapes of campaign intake. Objects are strict: an unknown field is a 400
+ * (`validation_failed`), because a typo such as `retries` silently ignored would run a campaign
+ * with a policy the user never asked for. These schemas also generate the OpenAPI document.
+ */
+
+/** Inline recipients per request; bigger lists go through the streamed CSV upload. */
+export const INLINE_RECIPIENTS_MAX = 10_000;
+const INLINE_CAP_MESSAGE = `At most ${INLINE_RECIPIENTS_MAX} recipients inline; upload more as text/csv to POST /v1/campaigns/{id}/recipients`;
+
+const timezoneCache = new Map<string, boolean>();
+/** IANA zone names only (`Europe/Amsterdam`, `UTC`); cached because CSV rows repeat the same few. */
+export function isIanaZone(name: string): boolean {
+  let valid = timezoneCache.get(name);
+  if (valid === undefined) {
+    valid = IANAZone.isValidZone(name);
+    if (timezoneCache.size < 1_000) timezoneCache.set(name, valid);
+  }
+  return valid;
+}
+
+export const timezoneSchema = z
+  .string()
+  .refine(isIanaZone, 'must be an IANA time zone such as Europe/Amsterdam')
+  .meta({ example: 'Europe/Amsterdam' });
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (00:00–23:59)');
+
+export const callWindowSchema = z
+  .strictObject({
+    /** Local time calls may start, in the recipient's zone (or the campaign's). */
+    start: clock,
+    /** Local time after which no call starts; later than `start` (no overnight windows). */
+    end: clock,
+    /** ISO weekdays, 1 = Monday … 7 = Sunday; default every day. */
+    days: z
+      .array(z.number().int().min(1).max(7))
+      .min(1)
+      .max(7)
+      .refine((days) => new Set(days).size === days.length, 'days must not repeat')
+      .default([1, 2, 3, 4, 5, 6, 7]),
+  })
+  .refine((window) => window.start < window.end, { message: 'end must be later than start', path: ['end'] });
+
+/** Outcomes a retry policy may name: the ones a later attempt could change. */
+export const RETRYABLE_OUTCOMES = OUTCOMES.filter((outcome) => !['completed', 'rejected', 'skipped'].includes(outcome));
+
+export const retrySchema = z.strictObject({
+  /** Attempts per recipient including the first; 1 means never retry. */
+  maxAttempts: z.number().int().min(1).max(10).default(3),
+  retryOn: z
+    .array(z.enum(RETRYABLE_OUTCOMES as [string, ...string[]]))
+    .max(RETRYABLE_OUTCOMES.length)
+    .default(['busy', 'unanswered', 'timeout']),
+  /** Seconds between the end of an attempt and the next; at most a week. */
+  delaySeconds: z.number().int().min(0).max(604_800).default(900),
+});
+
+export const recipientSchema = z.strictObject({
+  /** Any common notation; normalized to E.164 with the service's default region. */
+  number: z.string().min(1).max(64).meta({ example: '+31612345678' }),
+  timezone: z.string().min(1).max(64).optional().meta({ description: 'IANA zone; overrides the campaign zone' }),
+  /** Values for the NCCO's `{{placeholders}}`. */
+  data: z.record(z.string(), z.unknown()).optional(),
+});
+export type RecipientInput = z.output<typeof recipientSchema>;
+
+export const inlineRecipientsSchema = z.array(recipientSchema).max(INLINE_RECIPIENTS_MAX, INLINE_CAP_MESSAGE);
+
+export const createCampaignSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    /** The caller id, normalized to E.164 like recipients. */
+    from: z.string().min(1).max(64).meta({ example: '+31201234567' }),
+    ncco: nccoSchema.optional(),
+    answerUrl: z
+      .url({ protocol: /^https?$/ })
+      .max(2000)
+      .optional(),
+    recipients: inlineRecipientsSchema.default([]),
+    startAt: z.iso.datetime({ offset: true }).optional(),
+    timezone: timezoneSchema.default('UTC'),
+    callWindow: callWindowSchema.optional(),
+    retry: retrySchema.default({ maxAttempts: 3, retryOn: ['busy', 'unanswered', 'timeout'], delaySeconds: 900 }),
+    machineDetection: z.enum(['continue', 'hangup']).optional(),
+    ringingTimer: z.number().int().min(1).max(120).optional(),
+    lengthTimer: z.number().int().min(1).max(7200).optional(),
+  })
+  .refine((body) => (body.ncco === undefined) !== (body.answerUrl === undefined), {
+    message: 'exactly one of ncco or answerUrl is required',
+    path: ['ncco'],
+  });
+export type CreateCampaignInput = z.output<typeof createCampaignSchema>;
+
+export const campaignIdSchema = z.strictObject({ id: z.uuid() });
+
+export const listQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z.string().min(1).max(200).optional(),
+});

@@ -1,0 +1,114 @@
+import type { Readable } from 'node:stream';
+import { toE164 } from '../calls/phone-number.ts';
+import type { Db, Trx } from '../db/connect.ts';
+import type { NewCampaign } from '../db/database.ts';
+import { AppError } from '../errors.ts';
+import { insertCampaign, lockCampaign } from './campaign.repository.ts';
+import type { CreateCampaignInput, RecipientInput } from './campaign-schema.ts';
+import { csvRecipients } from './csv-recipients.ts';
+import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from './idempotency.ts';
+import { type IntakeResult, ingestRecipients } from './recipient-intake.ts';
+import type { RawRecipient } from './recipient-rows.ts';
+
+export interface IntakeDeps {
+  db: Db;
+  /** Region for numbers without a country code (config.defaultRegion). */
+  defaultRegion: string;
+}
+
+export interface CreatedCampaign extends IntakeResult {
+  id: string;
+  status: string;
+}
+
+/** Rejected rows listed in full for a CSV upload; the rest are counted (`rejectedCount`). */
+export const CSV_REJECTED_LISTED = 100;
+
+/**
+ * Creates a campaign with its inline recipients in one transaction: a thrown error leaves
+ * nothing behind. With an idempotency claim, a repeat of the same request replays the answer.
+ */
+export async function createCampaign(
+  deps: IntakeDeps,
+  apiKeyId: string,
+  input: CreateCampaignInput,
+  claim?: Omit<IdempotencyClaim, 'apiKeyId'>,
+): Promise<StoredAnswer & { replayed: boolean }> {
+  const values = campaignValues(apiKeyId, input, deps.defaultRegion);
+  return deps.db.transaction().execute(async (trx) => {
+    const work = async (): Promise<StoredAnswer> => ({
+      status: 201,
+      body: await insertWithRecipients(trx, deps.defaultRegion, values, input.recipients),
+    });
+    if (!claim) return { ...(await work()), replayed: false };
+    return runIdempotent(trx, { ...claim, apiKeyId }, work);
+  });
+}
+
+async function insertWithRecipients(
+  trx: Trx,
+  defaultRegion: string,
+  values: NewCampaign,
+  recipients: readonly RecipientInput[],
+): Promise<CreatedCampaign> {
+  const campaign = await insertCampaign(trx, values);
+  const rows = recipients.map((recipient, index): RawRecipient => ({ index, ...recipient }));
+  const target = { campaignId: campaign.id, apiKeyId: values.api_key_id, defaultRegion, rejectedLimit: rows.length };
+  const result = await ingestRecipients(trx, target, rows);
+  return { id: campaign.id, status: campaign.status, ...result };
+}
+
+function campaignValues(apiKeyId: string, input: CreateCampaignInput, defaultRegion: string): NewCampaign {
+  const from = toE164(input.from, defaultRegion);
+  if (!from.ok) {
+    throw new AppError('validation_failed', 400, `Invalid body: from (${from.problem})`, {
+      details: [{ field: 'from', code: from.problem, message: 'not a valid phone number' }],
+    });
+  }
+  return {
+    api_key_id: apiKeyId,
+    name: input.name,
+    from_number: from.number,
+    // pg would send a JS array as a Postgres array, not JSON: serialize jsonb values ourselves.
+    ncco: input.ncco ? JSON.stringify(input.ncco) : null,
+    answer_url: input.answerUrl ?? null,
+    start_at: input.startAt ? new Date(input.startAt) : undefined,
+    timezone: input.timezone,
+    call_window: input.callWindow ? JSON.stringify(input.callWindow) : null,
+    retry_policy: JSON.stringify(input.retry),
+    call_options: JSON.stringify({
+      machine_detection: input.machineDetection,
+      ringing_timer: input.ringingTimer,
+      length_timer: input.lengthTimer,
+    }),
+  };
+}
+
+export type RecipientSource = { kind: 'json'; rows: readonly RecipientInput[] } | { kind: 'csv'; stream: Readable };
+
+/**
+ * Adds recipients to an open campaign in one transaction. Rows are accepted or rejected one by
+ * one (the answer lists why); a structural problem (malformed CSV) rolls everything back.
+ */
+export async function addRecipients(
+  deps: IntakeDeps,
+  apiKeyId: string,
+  campaignId: string,
+  source: RecipientSource,
+): Promise<IntakeResult & { id: string }> {
+  return deps.db.transaction().execute(async (trx) => {
+    const campaign = await lockCampaign(trx, apiKeyId, campaignId);
+    if (campaign.status === 'cancelled' || campaign.status === 'completed') {
+      throw new AppError('invalid_state', 409, `Campaign is ${campaign.status}; it takes no more recipients`, {
+        details: { status: campaign.status },
+      });
+    }
+    const rows =
+      source.kind === 'csv'
+        ? csvRecipients(source.stream)
+        : source.rows.map((recipient, index): RawRecipient => ({ index, ...recipient }));
+    const rejectedLimit = source.kind === 'csv' ? CSV_REJECTED_LISTED : source.rows.length;
+    const target = { campaignId, apiKeyId, defaultRegion: deps.defaultRegion, rejectedLimit };
+    return { id: campaignId, ...(await ingestRecipients(trx, target, rows)) };
+  });
+}

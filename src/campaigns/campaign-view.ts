@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import type { Campaign } from '../db/database.ts';
+import type { RecipientCounts } from './campaign.repository.ts';
+import { callWindowSchema, retrySchema } from './campaign-schema.ts';
+
+/** The API's view of a campaign: camelCase, no owner id, timestamps as ISO strings. */
+export const campaignViewSchema = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  from: z.string(),
+  ncco: z.array(z.unknown()).nullable(),
+  answerUrl: z.string().nullable(),
+  status: z.enum(['running', 'paused', 'cancelled', 'completed']),
+  startAt: z.string(),
+  timezone: z.string(),
+  callWindow: callWindowSchema.nullable(),
+  retry: retrySchema,
+  machineDetection: z.enum(['continue', 'hangup']).optional(),
+  ringingTimer: z.number().optional(),
+  lengthTimer: z.number().optional(),
+  recipientCount: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  completedAt: z.string().nullable(),
+});
+export type CampaignView = z.infer<typeof campaignViewSchema>;
+
+export const recipientCountsSchema = z.object({
+  pending: z.number().int(),
+  queued: z.number().int(),
+  done: z.number().int(),
+  cancelled: z.number().int(),
+});
+
+export function toCampaignView(row: Campaign): CampaignView {
+  const options = row.call_options;
+  return {
+    id: row.id,
+    name: row.name,
+    from: row.from_number,
+    ncco: row.ncco,
+    answerUrl: row.answer_url,
+    status: row.status,
+    startAt: row.start_at.toISOString(),
+    timezone: row.timezone,
+    callWindow: row.call_window,
+    retry: row.retry_policy,
+    ...(options.machine_detection && { machineDetection: options.machine_detection }),
+    ...(options.ringing_timer && { ringingTimer: options.ringing_timer }),
+    ...(options.length_timer && { lengthTimer: options.length_timer }),
+    recipientCount: row.recipient_count,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    completedAt: row.completed_at?.toISOString() ?? null,
+  };
+}
+
+/** GET /v1/campaigns/:id: the campaign plus how many recipients are in each status. */
+export function toCampaignDetail(row: Campaign, recipients: RecipientCounts) {
+  return { ...toCampaignView(row), recipients };
+}

@@ -1,0 +1,82 @@
+import type { Readable } from 'node:stream';
+import { CsvError, parse } from 'csv-parse';
+import { AppError } from '../errors.ts';
+import type { RawRecipient } from './recipient-rows.ts';
+
+/**
+ * Streams recipients out of a CSV upload. The header row names the columns: `number` is
+ * required, `timezone` optional, every other column goes into the recipient's `data` under its
+ * header name. Handles a UTF-8 BOM, quoted fields and blank lines. A structural problem
+ * (unclosed quote, a row with a different number of fields, no `number` column) throws
+ * `invalid_csv` 400 so the caller's transaction stores nothing; bad values in a well-formed row
+ * are the intake's per-row rejections instead.
+ */
+
+// A sane row is a few hundred bytes; this bounds what one broken quote can make the parser buffer.
+const MAX_RECORD_BYTES = 64 * 1024;
+
+interface Columns {
+  number: number;
+  timezone: number | undefined;
+  data: Array<[name: string, position: number]>;
+}
+
+export async function* csvRecipients(source: Readable): AsyncGenerator<RawRecipient> {
+  const parser = parse({ bom: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES });
+  source.on('error', (err) => parser.destroy(err));
+  source.pipe(parser);
+  let columns: Columns | undefined;
+  let index = 0;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!columns) {
+        columns = readHeader(record);
+        continue;
+      }
+      if (record.every((field) => field.trim() === '')) continue;
+      yield toRow(record, columns, index++, info.lines);
+    }
+  } catch (err) {
+    throw err instanceof CsvError
+      ? new AppError('invalid_csv', 400, `Malformed CSV: ${err.message}`, { cause: err })
+      : err;
+  } finally {
+    source.unpipe(parser);
+    parser.destroy();
+  }
+  if (!columns) throw new AppError('invalid_csv', 400, 'CSV is empty: expected a header row with a number column');
+}
+
+function readHeader(header: readonly string[]): Columns {
+  const names = header.map((name) => name.trim());
+  const lower = names.map((name) => name.toLowerCase());
+  const repeated = lower.find((name, i) => lower.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new AppError('invalid_csv', 400, `CSV header repeats the column "${repeated}"`, {
+      details: { header: names },
+    });
+  }
+  const number = lower.indexOf('number');
+  if (number < 0) {
+    throw new AppError('invalid_csv', 400, 'CSV header must have a number column: number[,timezone][,data columns…]', {
+      details: { header: names },
+    });
+  }
+  const timezone = lower.indexOf('timezone');
+  const data = names
+    .map((name, position): [string, number] => [name, position])
+    .filter(([name, position]) => position !== number && position !== timezone && name !== '');
+  return { number, timezone: timezone < 0 ? undefined : timezone, data };
+}
+
+function toRow(record: readonly string[], columns: Columns, index: number, line: number): RawRecipient {
+  const data: Record<string, unknown> = {};
+  for (const [name, position] of columns.data) data[name] = record[position] ?? '';
+  return {
+    index,
+    line,
+    number: record[columns.number] ?? '',
+    timezone: columns.timezone === undefined ? null : (record[columns.timezone] ?? null),
+    data,
+  };
+}

@@ -1,0 +1,69 @@
+import { type E164, toE164 } from '../calls/phone-number.ts';
+import type { Db } from '../db/connect.ts';
+import { AppError } from '../errors.ts';
+import { addSuppressions, removeSuppressions } from './suppression.repository.ts';
+
+export interface NumberRejection {
+  index: number;
+  number: string;
+  code: 'invalid_number' | 'number_not_possible';
+}
+
+export interface SuppressionChange {
+  /** Valid distinct numbers in the request. */
+  accepted: number;
+  /** How many of them changed the list (newly added, or actually removed). */
+  changed: number;
+  rejectedCount: number;
+  rejected: NumberRejection[];
+}
+
+/** Normalizes every number; invalid ones are reported by index, like recipient rows. */
+export function normalizeNumbers(
+  numbers: readonly string[],
+  defaultRegion: string,
+): { valid: E164[]; rejected: NumberRejection[] } {
+  const valid = new Set<E164>();
+  const rejected: NumberRejection[] = [];
+  numbers.forEach((input, index) => {
+    const parsed = toE164(input, defaultRegion);
+    if (parsed.ok) valid.add(parsed.number);
+    else rejected.push({ index, number: input.trim(), code: parsed.problem });
+  });
+  return { valid: [...valid], rejected };
+}
+
+export async function suppress(
+  db: Db,
+  apiKeyId: string,
+  numbers: readonly string[],
+  defaultRegion: string,
+): Promise<SuppressionChange> {
+  const { valid, rejected } = normalizeNumbers(numbers, defaultRegion);
+  const changed = await db.transaction().execute((trx) => addSuppressions(trx, apiKeyId, valid));
+  return { accepted: valid.length, changed, rejectedCount: rejected.length, rejected };
+}
+
+export async function unsuppress(
+  db: Db,
+  apiKeyId: string,
+  numbers: readonly string[],
+  defaultRegion: string,
+): Promise<SuppressionChange> {
+  const { valid, rejected } = normalizeNumbers(numbers, defaultRegion);
+  const changed = await removeSuppressions(db, apiKeyId, valid);
+  return { accepted: valid.length, changed, rejectedCount: rejected.length, rejected };
+}
+
+/** DELETE /v1/suppressions/:number: one number, which must parse and be on the list. */
+export async function unsuppressOne(db: Db, apiKeyId: string, input: string, defaultRegion: string): Promise<void> {
+  const parsed = toE164(input, defaultRegion);
+  if (!parsed.ok) {
+    throw new AppError('validation_failed', 400, `Invalid path: number (${parsed.problem})`, {
+      details: [{ field: 'number', code: parsed.problem, message: 'not a valid phone number' }],
+    });
+  }
+  if ((await removeSuppressions(db, apiKeyId, [parsed.number])) === 0) {
+    throw new AppError('not_found', 404, `${parsed.number} is not suppressed`, { details: { number: parsed.number } });
+  }
+}
