@@ -46,6 +46,15 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  simulator: {
+    summary: 'Run the gateway simulator (token, calls, applications, event callbacks) on loopback',
+    usage: 'callcast simulator   (env: SIMULATOR_HOST, SIMULATOR_PORT, SIMULATOR_CALLS_PER_SECOND, SIMULATOR_*)',
+    needs: [],
+    async run(_args, env) {
+      const { runSimulatorCommand } = await import('./simulator/simulator-command.ts');
+      return runSimulatorCommand(env);
+    },
+  },
   api: {
     summary: 'Run the HTTP API and webhook receiver',
     usage: 'callcast api',

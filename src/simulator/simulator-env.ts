@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { SIMULATED_OUTCOMES, type SimulatedOutcome, type SimulatorOptions } from './options.ts';
+
+const share = z.coerce.number().min(0).max(1);
+
+/** Environment of `callcast simulator`; every variable is optional (defaults in options.ts unless named here). */
+const simulatorEnvSchema = z.object({
+  SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
+  SIMULATOR_CALLS_PER_SECOND: z.coerce.number().int().min(1).default(3),
+  SIMULATOR_CLIENT_ID: z.string().min(1).optional(),
+  SIMULATOR_CLIENT_SECRET: z.string().min(1).optional(),
+  SIMULATOR_TOKEN_LIFETIME_SECONDS: z.coerce.number().positive().optional(),
+  SIMULATOR_QUOTA_LIMIT: z.coerce.number().int().min(1).optional(),
+  SIMULATOR_QUOTA_WINDOW_MS: z.coerce.number().int().min(1000).optional(),
+  /** Multiplies real-life call timings; 0.1 makes a 30 s call last 3 s. */
+  SIMULATOR_TIME_SCALE: z.coerce.number().min(0).max(100).optional(),
+  /** Outcome weights, e.g. `answered=70,busy=10,unanswered=10,failed=10`. */
+  SIMULATOR_OUTCOMES: z.string().optional(),
+  SIMULATOR_SIGNATURE_SECRET: z.string().min(1).optional(),
+  SIMULATOR_SERVER_ERROR_SHARE: share.optional(),
+  SIMULATOR_DROP_SHARE: share.optional(),
+  SIMULATOR_DUPLICATE_SHARE: share.optional(),
+  SIMULATOR_OUT_OF_ORDER_SHARE: share.optional(),
+  SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
+  SIMULATOR_SEED: z.coerce.number().int().optional(),
+});
+
+export function simulatorOptionsFromEnv(env: Record<string, string | undefined>): Partial<SimulatorOptions> {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([key, value]) => key.startsWith('SIMULATOR_') && value),
+  );
+  const parsed = simulatorEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new AppError('config_invalid', 500, `Invalid simulator configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  const e = parsed.data;
+  const options: Partial<SimulatorOptions> = {
+    host: e.SIMULATOR_HOST,
+    port: e.SIMULATOR_PORT,
+    callsPerSecond: e.SIMULATOR_CALLS_PER_SECOND,
+    clientId: e.SIMULATOR_CLIENT_ID,
+    clientSecret: e.SIMULATOR_CLIENT_SECRET,
+    tokenLifetimeSeconds: e.SIMULATOR_TOKEN_LIFETIME_SECONDS,
+    quotaLimit: e.SIMULATOR_QUOTA_LIMIT,
+    quotaWindowMs: e.SIMULATOR_QUOTA_WINDOW_MS,
+    timeScale: e.SIMULATOR_TIME_SCALE,
+    outcomes: e.SIMULATOR_OUTCOMES === undefined ? undefined : parseOutcomes(e.SIMULATOR_OUTCOMES),
+    signatureSecret: e.SIMULATOR_SIGNATURE_SECRET,
+    serverErrorShare: e.SIMULATOR_SERVER_ERROR_SHARE,
+    dropShare: e.SIMULATOR_DROP_SHARE,
+    duplicateShare: e.SIMULATOR_DUPLICATE_SHARE,
+    outOfOrderShare: e.SIMULATOR_OUT_OF_ORDER_SHARE,
+    latencyMs: e.SIMULATOR_LATENCY_MS,
+    seed: e.SIMULATOR_SEED,
+  };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+/** `answered=70,busy=10` → `{ answered: 70, busy: 10 }`; unknown outcomes are a config error. */
+export function parseOutcomes(text: string): Partial<Record<SimulatedOutcome, number>> {
+  const weights: Partial<Record<SimulatedOutcome, number>> = {};
+  for (const part of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const [name, weight] = part.split('=').map((item) => item.trim());
+    const outcome = SIMULATED_OUTCOMES.find((known) => known === name);
+    const value = Number(weight);
+    if (!outcome || !Number.isFinite(value) || value < 0) {
+      throw new AppError(
+        'config_invalid',
+        500,
+        `SIMULATOR_OUTCOMES: bad entry "${part}" (outcomes: ${SIMULATED_OUTCOMES.join(', ')})`,
+      );
+    }
+    weights[outcome] = value;
+  }
+  return weights;
+}

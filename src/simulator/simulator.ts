@@ -1,0 +1,162 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Agent } from 'undici';
+import { passGate } from './api-gate.ts';
+import { handleApplications } from './applications.ts';
+import { handleGetCall, handleUpdateCall } from './call-control.ts';
+import { CallRunner } from './call-runner.ts';
+import type { SimContext } from './context.ts';
+import { handleControl } from './control.ts';
+import { handleCreateCall } from './create-call.ts';
+import { type Exchange, problem, readExchange, send } from './exchange.ts';
+import { QuotaCounter, RollingWindow } from './limits.ts';
+import { DEFAULT_SIMULATOR_OPTIONS, mergeOptions, type SimulatorOptions } from './options.ts';
+import { createDice } from './random.ts';
+import { BoundedLog, type LoggedCallback, type LoggedRequest } from './request-log.ts';
+import { handleToken, TOKEN_PATH } from './token-route.ts';
+import { TokenStore } from './token-store.ts';
+
+export interface Simulator {
+  /** Base URL, e.g. http://127.0.0.1:4010: use it as GATEWAY_URL. */
+  readonly url: string;
+  /** `${url}/oauth/client_credential/accesstoken?grant_type=client_credentials`: GATEWAY_TOKEN_URL. */
+  readonly tokenUrl: string;
+  readonly port: number;
+  /** Every API and token request received (control requests excluded), oldest first. */
+  requests(): LoggedRequest[];
+  /** Every callback made: event posts and answer_url fetches. */
+  callbacks(): LoggedCallback[];
+  options(): SimulatorOptions;
+  /** Changes options at once; counters such as `burst429` restart from the given value. */
+  configure(patch: Partial<SimulatorOptions>): void;
+  /** Invalidates every issued access token, as a key rotation would (the next call gets 401). */
+  revokeTokens(): void;
+  /** Back to the start options; clears logs, calls, tokens, rate window and quota. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the gateway simulator on loopback (port 0 by default: a free port). */
+export async function startSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<Simulator> {
+  const initial = mergeOptions(DEFAULT_SIMULATOR_OPTIONS, overrides);
+  let options = initial;
+  const agent = new Agent({ keepAliveTimeout: 4_000, connectTimeout: 1_000 }); // Vonage: 1 s to connect to a webhook
+  const ctx: SimContext = {
+    options: () => options,
+    consume(knob) {
+      if (options[knob] <= 0) return false;
+      options = { ...options, [knob]: options[knob] - 1 };
+      return true;
+    },
+    dice: createDice(initial.seed),
+    window: new RollingWindow(),
+    quota: new QuotaCounter(Date.now()),
+    tokens: new TokenStore(),
+    runner: undefined as unknown as CallRunner,
+    applications: new Map(),
+    requests: new BoundedLog<LoggedRequest>(() => options.maxLogEntries),
+    callbacks: new BoundedLog<LoggedCallback>(() => options.maxLogEntries),
+    agent,
+  };
+  ctx.runner = new CallRunner(ctx);
+  const simulatorRef: { current?: Simulator } = {};
+  const server = createServer((req, res) => void handle(ctx, simulatorRef, req, res));
+  server.keepAliveTimeout = 5_000; // like a typical proxy: idle client sockets are closed after 5 s
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(initial.port, initial.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${initial.host.includes(':') ? `[${initial.host}]` : initial.host}:${port}`;
+  let closing: Promise<void> | undefined;
+
+  const simulator: Simulator = {
+    url,
+    tokenUrl: `${url}${TOKEN_PATH}?grant_type=client_credentials`,
+    port,
+    requests: () => ctx.requests.all(),
+    callbacks: () => ctx.callbacks.all(),
+    options: () => options,
+    configure(patch) {
+      options = mergeOptions(options, patch);
+    },
+    revokeTokens: () => ctx.tokens.revokeAll(),
+    reset() {
+      options = initial;
+      ctx.dice = createDice(initial.seed);
+      ctx.runner.clear();
+      ctx.requests.clear();
+      ctx.callbacks.clear();
+      ctx.tokens.revokeAll();
+      ctx.window.reset();
+      ctx.quota.reset(Date.now());
+      ctx.applications.clear();
+    },
+    close() {
+      closing ??= (async () => {
+        ctx.runner.clear();
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await agent.destroy();
+      })();
+      return closing;
+    },
+  };
+  simulatorRef.current = simulator;
+  return simulator;
+}
+
+async function handle(
+  ctx: SimContext,
+  ref: { current?: Simulator },
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  let exchange: Exchange | undefined;
+  try {
+    exchange = await readExchange(req, res);
+    if (exchange.path.startsWith('/_simulator/')) {
+      handleControl(ref.current as Simulator, exchange);
+      return;
+    }
+    exchange.entry = ctx.requests.push(logEntry(exchange));
+    await route(ctx, exchange);
+  } catch (thrown) {
+    if (exchange && !res.headersSent)
+      send(exchange, 500, problem('internal-error', 'Internal Server Error', String(thrown)));
+    else if (!res.headersSent) res.writeHead(400).end();
+  }
+}
+
+function logEntry(exchange: Exchange): LoggedRequest {
+  // Token requests carry the client secret: their body is not kept.
+  const body = exchange.path === TOKEN_PATH ? undefined : exchange.body;
+  return { at: Date.now(), method: exchange.method, path: exchange.path, status: 0, body };
+}
+
+const CALL = /^\/(voice|v1)\/calls\/([^/]+)$/;
+const APPLICATION = /^\/applications(?:\/([^/]+))?$/;
+
+async function route(ctx: SimContext, exchange: Exchange): Promise<void> {
+  const { method, path } = exchange;
+  if (path === TOKEN_PATH) return handleToken(ctx, exchange);
+  const callMatch = CALL.exec(path);
+  const appMatch = APPLICATION.exec(path);
+  const isCreate = method === 'POST' && (path === '/voice/calls' || path === '/v1/calls');
+  if (!isCreate && !callMatch && !appMatch) {
+    send(exchange, 404, problem('not-found', 'Not Found', `No route for ${method} ${path}`));
+    return;
+  }
+  const direct = path.startsWith('/v1/');
+  if (!(await passGate(ctx, exchange, direct))) return;
+  if (isCreate) return handleCreateCall(ctx, exchange, direct);
+  if (callMatch) {
+    const uuid = callMatch[2] as string;
+    if (exchange.entry) exchange.entry.uuid = uuid;
+    if (method === 'GET') return handleGetCall(ctx, exchange, uuid);
+    if (method === 'PUT') return handleUpdateCall(ctx, exchange, uuid);
+    send(exchange, 405, problem('bad-request', 'Method Not Allowed', `${method} is not supported here`));
+    return;
+  }
+  handleApplications(ctx, exchange, appMatch?.[1]);
+}
