@@ -93,6 +93,42 @@ export interface CallAttemptsTable {
   gateway_error: Json<unknown> | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Set for a reminder's attempt (0005); campaign_id and recipient_id are then null. */
+  reminder_id: string | null;
+  /** The reminder's run (occurrence) number this attempt belongs to. */
+  reminder_run: number | null;
+}
+
+export type ReminderStatus = 'active' | 'cancelled' | 'completed';
+
+/** 0005: one-off (`run_at`) or recurring (`cron` in `timezone`) reminder calls. */
+export interface RemindersTable {
+  id: Generated<string>;
+  api_key_id: string;
+  to_number: string;
+  from_number: string;
+  ncco: Json<unknown[]> | null;
+  answer_url: string | null;
+  run_at: Timestamp | null;
+  cron: string | null;
+  timezone: Generated<string>;
+  until_at: Timestamp | null;
+  max_runs: number | null;
+  call_window: Json<CallWindowJson> | null;
+  retry_policy: Json<RetryPolicyJson>;
+  call_options: ColumnType<CallOptionsJson, CallOptionsJson | string | undefined, CallOptionsJson | string>;
+  status: Generated<ReminderStatus>;
+  run_count: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  cancelled_at: Timestamp | null;
+  completed_at: Timestamp | null;
+}
+
+/** 0005: reminder attempts whose BullMQ job is not yet known to be in Redis. */
+export interface ReminderOutboxTable {
+  attempt_id: string;
+  created_at: Generated<Date>;
 }
 
 export interface CallEventsTable {
@@ -132,6 +168,8 @@ export interface Database {
   campaigns: CampaignsTable;
   recipients: RecipientsTable;
   call_attempts: CallAttemptsTable;
+  reminders: RemindersTable;
+  reminder_outbox: ReminderOutboxTable;
   call_events: CallEventsTable;
   suppressions: SuppressionsTable;
   idempotency_keys: IdempotencyKeysTable;
@@ -144,3 +182,5 @@ export type CampaignUpdate = Updateable<CampaignsTable>;
 export type Recipient = Selectable<RecipientsTable>;
 export type CallAttempt = Selectable<CallAttemptsTable>;
 export type CallEvent = Selectable<CallEventsTable>;
+export type Reminder = Selectable<RemindersTable>;
+export type NewReminder = Insertable<RemindersTable>;

@@ -1,0 +1,73 @@
+import type { E164 } from '../calls/phone-number.ts';
+import type { DbOrTrx } from '../db/connect.ts';
+import type { CallOptionsJson, CallWindowJson, ReminderStatus } from '../db/database.ts';
+
+/** What the dispatch worker needs to place a reminder's attempt (in place of attempt + campaign). */
+export interface ReminderDialSpec {
+  attemptId: string;
+  reminderId: string;
+  /** The attempt's status: only a `queued` attempt may be dialed. */
+  attemptStatus: string;
+  to: E164;
+  from: E164;
+  /** Inline NCCO, served by our answer webhook (`reminderNcco`); null when `answerUrl` is set. */
+  ncco: unknown[] | null;
+  /** The reminder's own answer URL: hand it to the gateway as is. */
+  answerUrl: string | null;
+  callOptions: CallOptionsJson;
+  callWindow: CallWindowJson | null;
+  /** IANA zone of the call window. */
+  timezone: string;
+  /** The reminder was cancelled (or finished): do not dial, end the attempt as `skipped`. */
+  cancelled: boolean;
+  reminderStatus: ReminderStatus;
+}
+
+/** Loads a reminder attempt for dialing; undefined when the attempt is not a reminder's. */
+export async function loadReminderDialSpec(db: DbOrTrx, attemptId: string): Promise<ReminderDialSpec | undefined> {
+  const row = await db
+    .selectFrom('call_attempts as a')
+    .innerJoin('reminders as r', 'r.id', 'a.reminder_id')
+    .select([
+      'a.id',
+      'a.status as attempt_status',
+      'a.to_number',
+      'r.id as reminder_id',
+      'r.status',
+      'r.from_number',
+      'r.ncco',
+      'r.answer_url',
+      'r.call_options',
+      'r.call_window',
+      'r.timezone',
+    ])
+    .where('a.id', '=', attemptId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    attemptId: row.id,
+    reminderId: row.reminder_id,
+    attemptStatus: row.attempt_status,
+    // Both were normalized by toE164 when the reminder was stored.
+    to: row.to_number as E164,
+    from: row.from_number as E164,
+    ncco: row.ncco,
+    answerUrl: row.answer_url,
+    callOptions: row.call_options,
+    callWindow: row.call_window,
+    timezone: row.timezone,
+    cancelled: row.status === 'cancelled',
+    reminderStatus: row.status,
+  };
+}
+
+/** The NCCO our answer webhook serves for a reminder's attempt; undefined if it has none. */
+export async function reminderNcco(db: DbOrTrx, attemptId: string): Promise<unknown[] | undefined> {
+  const row = await db
+    .selectFrom('call_attempts as a')
+    .innerJoin('reminders as r', 'r.id', 'a.reminder_id')
+    .select('r.ncco')
+    .where('a.id', '=', attemptId)
+    .executeTakeFirst();
+  return row?.ncco ?? undefined;
+}

@@ -1,0 +1,52 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { ApiDeps } from '../api/server.ts';
+import { parseOrThrow } from '../api/validation.ts';
+import { listQuerySchema } from '../campaigns/campaign-schema.ts';
+import { idempotencyKeyFrom, requestHash } from '../campaigns/idempotency.ts';
+import { decodeCursor, encodeCursor, requireMediaType } from '../campaigns/request-checks.ts';
+import { notFound } from '../errors.ts';
+import { createReminderSchema } from './reminder-schema.ts';
+import { cancelReminder, createReminder, type ReminderDeps } from './reminder-service.ts';
+import { listReminders, reminderDetail } from './reminder-view.ts';
+
+const uuid = z.uuid();
+
+/** A reminder id from the path; something that is not a UUID cannot exist, so it is a 404. */
+function reminderIdParam(request: FastifyRequest): string {
+  const id = (request.params as { id?: string }).id ?? '';
+  if (!uuid.safeParse(id).success) throw notFound('Reminder', id);
+  return id;
+}
+
+/** /v1/reminders…: thin adapters over reminder-service and reminder-view. */
+export async function reminderRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const service: ReminderDeps = {
+    db: deps.db,
+    queue: deps.queue,
+    logger: deps.logger,
+    defaultRegion: deps.config.defaultRegion,
+  };
+
+  v1.post('/reminders', async (request, reply) => {
+    requireMediaType(request, ['application/json']);
+    const key = idempotencyKeyFrom(request.headers['idempotency-key']);
+    const input = parseOrThrow(createReminderSchema, request.body);
+    const claim = key ? { key, requestHash: requestHash('POST', '/v1/reminders', request.body) } : undefined;
+    const answer = await createReminder(service, request.apiKeyId, input, claim);
+    if (answer.replayed) void reply.header('idempotent-replayed', 'true');
+    return reply.status(answer.status).send(answer.body);
+  });
+
+  v1.get('/reminders', async (request) => {
+    const query = parseOrThrow(listQuerySchema, request.query, 'query');
+    const afterId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const page = await listReminders(deps.db, request.apiKeyId, { limit: query.limit, afterId });
+    const last = page.items.at(-1);
+    return { items: page.items, nextCursor: page.hasMore && last ? encodeCursor(last.id) : null };
+  });
+
+  v1.get('/reminders/:id', async (request) => reminderDetail(deps.db, request.apiKeyId, reminderIdParam(request)));
+
+  v1.delete('/reminders/:id', async (request) => cancelReminder(service, request.apiKeyId, reminderIdParam(request)));
+}
