@@ -54,7 +54,7 @@ async function recipientPage(db: DbOrTrx, campaignId: string, after: string, lim
              min(coalesce(a.dial_started_at, a.created_at)) as first_at,
              max(coalesce(a.dial_started_at, a.created_at)) as last_at,
              coalesce(sum(a.duration_seconds), 0) as talk_seconds,
-             coalesce(sum(a.price), 0) as cost
+             coalesce(sum(a.price), 0)::numeric(20, 6) as cost
       from call_attempts a where a.recipient_id = r.id
     ) s
     where r.campaign_id = ${campaignId} and r.id > ${after}::bigint
