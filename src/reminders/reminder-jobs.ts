@@ -12,15 +12,15 @@ const BATCH = 200;
 // are minutes away, and the delay is computed when the job is added, so 1 s costs no accuracy.
 const DEFAULT_POLL_MS = 1_000;
 
-/** A delayed job at REMINDER_PRIORITY: once due it runs before every waiting campaign job. */
+/**
+ * A delayed job at REMINDER_PRIORITY: once due it runs before every waiting campaign job.
+ * Retries and removal come from the call queue's default job options, as for campaigns.
+ */
 export function reminderJobOptions(attempt: ScheduledAttempt, now: number = Date.now()): JobsOptions {
   return {
     jobId: callJobId(attempt.id),
     delay: Math.max(0, attempt.dueAt.getTime() - now),
     priority: REMINDER_PRIORITY,
-    // Postgres keeps the history; Redis keeps only what is still to run.
-    removeOnComplete: true,
-    removeOnFail: 1_000,
   };
 }
 
