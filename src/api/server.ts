@@ -6,8 +6,10 @@ import type { Config } from '../config/config.ts';
 import type { Db } from '../db/connect.ts';
 import type { CallQueue } from '../dispatch/queue.ts';
 import type { Logger } from '../logger.ts';
+import { reportRoutes } from '../reports/report.routes.ts';
 import { reminderRoutes } from '../reminders/reminder-routes.ts';
 import { suppressionRoutes } from '../suppressions/suppression-routes.ts';
+import { webhookRoutes } from '../webhooks/webhook.routes.ts';
 import { requireApiKey } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
 
@@ -64,6 +66,6 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 type RouteRegistrar = (app: FastifyInstance, deps: ApiDeps) => Promise<void> | void;
 
 /** Routes under /v1 that need an API key. Each domain adds its registrar here. */
-const v1Routes: RouteRegistrar[] = [campaignRoutes, suppressionRoutes, reminderRoutes];
+const v1Routes: RouteRegistrar[] = [campaignRoutes, suppressionRoutes, reportRoutes, reminderRoutes];
 /** Routes without an API key (webhooks carry their own token; docs are public). */
-const publicRoutes: RouteRegistrar[] = [];
+const publicRoutes: RouteRegistrar[] = [webhookRoutes];

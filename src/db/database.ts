@@ -157,6 +157,26 @@ export interface IdempotencyKeysTable {
   created_at: Generated<Date>;
 }
 
+/** Trigger-maintained (0004): one row per campaign, shard, attempt status and outcome ('' = none). */
+export interface CampaignAttemptCountersTable {
+  campaign_id: string;
+  shard: number;
+  status: string;
+  outcome: string;
+  attempts: ColumnType<string, never, never>;
+  answered: ColumnType<string, never, never>;
+  talk_seconds: ColumnType<string, never, never>;
+  cost: ColumnType<string, never, never>;
+}
+
+/** Trigger-maintained (0004): one row per campaign, shard and recipient status. */
+export interface CampaignRecipientCountersTable {
+  campaign_id: string;
+  shard: number;
+  status: string;
+  recipients: ColumnType<string, never, never>;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   applied_at: Generated<Date>;
@@ -171,6 +191,8 @@ export interface Database {
   reminders: RemindersTable;
   reminder_outbox: ReminderOutboxTable;
   call_events: CallEventsTable;
+  campaign_attempt_counters: CampaignAttemptCountersTable;
+  campaign_recipient_counters: CampaignRecipientCountersTable;
   suppressions: SuppressionsTable;
   idempotency_keys: IdempotencyKeysTable;
   schema_migrations: SchemaMigrationsTable;
