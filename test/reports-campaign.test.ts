@@ -3,7 +3,14 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.ts';
 import { summarizeCampaign } from '../src/reports/campaign-summary.ts';
-import { event, insertAttempt, postEvent, seedCampaign, startHarness, type WebhookHarness } from './webhooks-fixtures.ts';
+import {
+  event,
+  insertAttempt,
+  postEvent,
+  seedCampaign,
+  startHarness,
+  type WebhookHarness,
+} from './webhooks-fixtures.ts';
 
 const A = '+31612340010';
 const B = '+31612340011';
@@ -24,11 +31,20 @@ describe('campaign reports match the events received', () => {
     const id = (n: string) => seeded.recipientIds.get(n) as string;
     // A: answered, 30 s, 0.09. B: busy, then answered on the retry, 12 s, 0.036. C: rejected. D: untouched.
     const a1 = await insertAttempt(h, campaignId, id(A), A, 1, minuteAgo);
-    await deliver(a1, [['answered', 1, {}], ['completed', 31, { duration: '30', price: '0.09' }]]);
+    await deliver(a1, [
+      ['answered', 1, {}],
+      ['completed', 31, { duration: '30', price: '0.09' }],
+    ]);
     const b1 = await insertAttempt(h, campaignId, id(B), B, 1, minuteAgo);
-    await deliver(b1, [['busy', 1, {}], ['completed', 2, { duration: 0, price: 0 }]]);
+    await deliver(b1, [
+      ['busy', 1, {}],
+      ['completed', 2, { duration: 0, price: 0 }],
+    ]);
     const b2 = await insertAttempt(h, campaignId, id(B), B, 2, now);
-    await deliver(b2, [['answered', 1, {}], ['completed', 13, { duration: 12, price: '0.036' }]]);
+    await deliver(b2, [
+      ['answered', 1, {}],
+      ['completed', 13, { duration: 12, price: '0.036' }],
+    ]);
     const c1 = await insertAttempt(h, campaignId, id(C), C, 1, now);
     await deliver(c1, [['rejected', 1, { detail: 'restricted' }]]);
     // D has an attempt still ringing.
@@ -45,7 +61,8 @@ describe('campaign reports match the events received', () => {
     }
   }
 
-  const get = (url: string, key = h.apiKey) => h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
+  const get = (url: string, key = h.apiKey) =>
+    h.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } });
 
   it('summarizes counts, progress, answer rate, talk time, cost and calls per minute', async () => {
     const summary = await summarizeCampaign(h.database.db, campaignId, { minutes: 5, now });
@@ -75,7 +92,13 @@ describe('campaign reports match the events received', () => {
       from call_attempts where campaign_id = ${campaignId} group by 1, 2 order by 1, 2`.execute(h.database.db);
     const counters = await h.database.db
       .selectFrom('campaign_attempt_counters')
-      .select(({ fn }) => ['status', 'outcome', fn.sum<string>('attempts').as('n'), fn.sum<string>('talk_seconds').as('talk'), fn.sum<string>('cost').as('cost')])
+      .select(({ fn }) => [
+        'status',
+        'outcome',
+        fn.sum<string>('attempts').as('n'),
+        fn.sum<string>('talk_seconds').as('talk'),
+        fn.sum<string>('cost').as('cost'),
+      ])
       .where('campaign_id', '=', campaignId)
       .groupBy(['status', 'outcome'])
       .having(({ fn }) => fn.sum('attempts'), '<>', 0)
@@ -102,7 +125,9 @@ describe('campaign reports match the events received', () => {
     const completed = (await get(`/v1/campaigns/${campaignId}/calls?outcome=completed`)).json();
     expect(completed.items.map((item: { number: string }) => item.number).sort()).toEqual([A, B]);
     const byNumber = (await get(`/v1/campaigns/${campaignId}/calls?number=06 1234 0011`)).json();
-    expect(byNumber.items.map((item: { attemptNo: number; outcome: string }) => [item.attemptNo, item.outcome])).toEqual([
+    expect(
+      byNumber.items.map((item: { attemptNo: number; outcome: string }) => [item.attemptNo, item.outcome]),
+    ).toEqual([
       [1, 'busy'],
       [2, 'completed'],
     ]);

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { event, insertAttempt, postEvent, seedCampaign, startHarness, type WebhookHarness } from './webhooks-fixtures.ts';
+import {
+  event,
+  insertAttempt,
+  postEvent,
+  seedCampaign,
+  startHarness,
+  type WebhookHarness,
+} from './webhooks-fixtures.ts';
 
 const NUMBER = '+31612340004';
 const DELAY_SECONDS = 900;
@@ -59,7 +66,11 @@ describe('retries by outcome', () => {
     const leg = randomUUID();
     await postEvent(h, second, event(leg, 'answered', 1));
     await postEvent(h, second, event(leg, 'completed', 20, { duration: 19, price: '0.05' }));
-    expect(await recipientOf(recipientId)).toMatchObject({ status: 'done', final_outcome: 'completed', attempt_count: 2 });
+    expect(await recipientOf(recipientId)).toMatchObject({
+      status: 'done',
+      final_outcome: 'completed',
+      attempt_count: 2,
+    });
   });
 
   it('an outcome the policy leaves out is not retried', async () => {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FALLBACK_NCCO } from '../src/webhooks/answer-ncco.ts';
-import { insertAttempt, seedCampaign, signBody, startHarness, WEBHOOK_TOKEN, type WebhookHarness } from './webhooks-fixtures.ts';
+import {
+  insertAttempt,
+  seedCampaign,
+  signBody,
+  startHarness,
+  WEBHOOK_TOKEN,
+  type WebhookHarness,
+} from './webhooks-fixtures.ts';
 
 describe('answer webhook', () => {
   let h: WebhookHarness;
@@ -14,7 +21,10 @@ describe('answer webhook', () => {
     ];
     const { campaignId, recipientIds } = await seedCampaign(h, ['+31612340003'], { ncco });
     const recipientId = recipientIds.get('+31612340003') as string;
-    await h.database.db.updateTable('recipients').set({ data: { name: 'Anna "A" de Vries', code: 42 } }).execute();
+    await h.database.db
+      .updateTable('recipients')
+      .set({ data: { name: 'Anna "A" de Vries', code: 42 } })
+      .execute();
     attemptId = await insertAttempt(h, campaignId, recipientId, '+31612340003');
   });
   afterAll(() => h.close());

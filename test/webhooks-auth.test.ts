@@ -48,9 +48,15 @@ describe('event webhook: authentication and bad payloads store nothing', () => {
     const raw = JSON.stringify(body());
     await expectNothingStored(await postEvent(h, attemptId, null, { raw, authorization: null }), 401);
     const wrongSecret = await signBody(raw, { secret: 'not-the-secret' });
-    await expectNothingStored(await postEvent(h, attemptId, null, { raw, authorization: `Bearer ${wrongSecret}` }), 401);
+    await expectNothingStored(
+      await postEvent(h, attemptId, null, { raw, authorization: `Bearer ${wrongSecret}` }),
+      401,
+    );
     const signedOther = await signBody(JSON.stringify(body()));
-    await expectNothingStored(await postEvent(h, attemptId, null, { raw, authorization: `Bearer ${signedOther}` }), 401);
+    await expectNothingStored(
+      await postEvent(h, attemptId, null, { raw, authorization: `Bearer ${signedOther}` }),
+      401,
+    );
   });
 
   it('rejects an unsigned (alg none) token and one issued outside the iat window', async () => {

@@ -61,7 +61,11 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     expect(attempt.answered_at?.toISOString()).toBe('2026-01-01T10:00:03.000Z');
     expect(attempt.ended_at?.toISOString()).toBe('2026-01-01T10:00:40.000Z');
     expect(await eventCount(h, attemptId)).toBe(4);
-    expect(await recipient(recipientId)).toMatchObject({ status: 'done', final_outcome: 'completed', attempt_count: 1 });
+    expect(await recipient(recipientId)).toMatchObject({
+      status: 'done',
+      final_outcome: 'completed',
+      attempt_count: 1,
+    });
   });
 
   it('a late ringing event never overwrites completed', async () => {
@@ -72,7 +76,11 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     const late = await postEvent(h, attemptId, event(leg, 'ringing', 2));
     expect(late.statusCode).toBe(200);
     expect(late.json()).toMatchObject({ stored: true, applied: 'ignore' });
-    expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'ended', outcome: 'completed', duration_seconds: 6 });
+    expect(await attemptRow(h, attemptId)).toMatchObject({
+      status: 'ended',
+      outcome: 'completed',
+      duration_seconds: 6,
+    });
     expect(await eventCount(h, attemptId)).toBe(3);
   });
 
@@ -81,9 +89,19 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     const leg = randomUUID();
     await postEvent(h, attemptId, event(leg, 'ringing', 1));
     await postEvent(h, attemptId, event(leg, 'busy', 2));
-    await postEvent(h, attemptId, event(leg, 'completed', 3, { duration: '0', price: '0.00', rate: '0.10', end_time: '2026-01-01T10:00:03.500Z' }));
+    await postEvent(
+      h,
+      attemptId,
+      event(leg, 'completed', 3, { duration: '0', price: '0.00', rate: '0.10', end_time: '2026-01-01T10:00:03.500Z' }),
+    );
     const attempt = await attemptRow(h, attemptId);
-    expect(attempt).toMatchObject({ status: 'ended', outcome: 'busy', duration_seconds: 0, price: '0.000000', rate: '0.100000' });
+    expect(attempt).toMatchObject({
+      status: 'ended',
+      outcome: 'busy',
+      duration_seconds: 0,
+      price: '0.000000',
+      rate: '0.100000',
+    });
     expect(attempt.ended_at?.toISOString()).toBe('2026-01-01T10:00:03.500Z');
     expect(await recipient(recipientId)).toMatchObject({ status: 'pending', final_outcome: 'busy' });
   });
@@ -101,7 +119,11 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
   it('rejected is final on its own, with its detail', async () => {
     const { attemptId, recipientId } = await newAttempt();
     await postEvent(h, attemptId, event(randomUUID(), 'rejected', 1, { detail: 'invalid_number' }));
-    expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'ended', outcome: 'rejected', detail: 'invalid_number' });
+    expect(await attemptRow(h, attemptId)).toMatchObject({
+      status: 'ended',
+      outcome: 'rejected',
+      detail: 'invalid_number',
+    });
     expect(await recipient(recipientId)).toMatchObject({ status: 'done', final_outcome: 'rejected' });
   });
 
@@ -112,7 +134,11 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     const { uuid: _uuid, ...machine } = event(leg, 'machine', 5, { call_uuid: leg });
     expect((await postEvent(h, attemptId, machine)).statusCode).toBe(200);
     await postEvent(h, attemptId, event(leg, 'completed', 6, { duration: 4, price: '0.0120' }));
-    expect(await attemptRow(h, attemptId)).toMatchObject({ outcome: 'machine', duration_seconds: 4, price: '0.012000' });
+    expect(await attemptRow(h, attemptId)).toMatchObject({
+      outcome: 'machine',
+      duration_seconds: 4,
+      price: '0.012000',
+    });
   });
 
   it('stores the leg uuid the first event carries, before the worker stored the create-call response', async () => {
@@ -126,7 +152,13 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     const { attemptId } = await newAttempt();
     const { signBody, WEBHOOK_TOKEN } = await import('./webhooks-fixtures.ts');
     const leg = randomUUID();
-    const query = new URLSearchParams({ attempt: attemptId, token: WEBHOOK_TOKEN, uuid: leg, status: 'ringing', timestamp: '2026-01-01T10:00:01.000Z' });
+    const query = new URLSearchParams({
+      attempt: attemptId,
+      token: WEBHOOK_TOKEN,
+      uuid: leg,
+      status: 'ringing',
+      timestamp: '2026-01-01T10:00:01.000Z',
+    });
     const response = await h.app.inject({
       method: 'GET',
       url: `/webhooks/event?${query}`,
@@ -138,7 +170,11 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
 
   it('stores an error event (reason, no status) without moving the attempt', async () => {
     const { attemptId } = await newAttempt();
-    const response = await postEvent(h, attemptId, { reason: 'Invalid NCCO', conversation_uuid: 'CON-x', timestamp: '2026-01-01T10:00:00.000Z' });
+    const response = await postEvent(h, attemptId, {
+      reason: 'Invalid NCCO',
+      conversation_uuid: 'CON-x',
+      timestamp: '2026-01-01T10:00:00.000Z',
+    });
     expect(response.statusCode).toBe(200);
     expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'dialing', outcome: null });
     expect(await eventCount(h, attemptId)).toBe(1);

@@ -75,7 +75,14 @@ export async function seedCampaign(h: WebhookHarness, numbers: string[], options
     .executeTakeFirstOrThrow();
   const recipients = await h.database.db
     .insertInto('recipients')
-    .values(numbers.map((number, i) => ({ campaign_id: campaign.id, number, data: { name: `Person ${i}` }, status: 'queued' as const })))
+    .values(
+      numbers.map((number, i) => ({
+        campaign_id: campaign.id,
+        number,
+        data: { name: `Person ${i}` },
+        status: 'queued' as const,
+      })),
+    )
     .returning(['id', 'number'])
     .execute();
   return { campaignId: campaign.id, recipientIds: new Map(recipients.map((r) => [r.number, r.id])) };

@@ -24,7 +24,15 @@ export async function applyEvent(
   const attempt = await trx
     .selectFrom('call_attempts as a')
     .leftJoin('campaigns as c', 'c.id', 'a.campaign_id')
-    .select(['a.status', 'a.outcome', 'a.detail', 'a.answered_at', 'a.call_uuid', 'a.conversation_uuid', 'c.call_options'])
+    .select([
+      'a.status',
+      'a.outcome',
+      'a.detail',
+      'a.answered_at',
+      'a.call_uuid',
+      'a.conversation_uuid',
+      'c.call_options',
+    ])
     .where('a.id', '=', attemptId)
     .forUpdate('a')
     .executeTakeFirst();

@@ -82,7 +82,9 @@ function planCompleted(attempt: AttemptState, event: AttemptEvent): EventPlan {
   const billing = billingOf(event);
   if (attempt.status === 'ended') {
     // After a failure, `completed` is the billing record; after `completed`, a redelivery.
-    return attempt.outcome === 'completed' ? { kind: 'ignore', reason: 'duplicate' } : { kind: 'bill', fields: billing };
+    return attempt.outcome === 'completed'
+      ? { kind: 'ignore', reason: 'duplicate' }
+      : { kind: 'bill', fields: billing };
   }
   const answered = attempt.answeredAt !== null || attempt.status === 'answered' || (event.durationSeconds ?? 0) > 0;
   if (answered) {
@@ -92,7 +94,11 @@ function planCompleted(attempt: AttemptState, event: AttemptEvent): EventPlan {
       answeredAt: attempt.answeredAt ?? answeredAtOf(event),
     };
   }
-  return { kind: 'end', fields: { outcome: 'unanswered', detail: COMPLETED_WITHOUT_ANSWER, ...billing }, answeredAt: null };
+  return {
+    kind: 'end',
+    fields: { outcome: 'unanswered', detail: COMPLETED_WITHOUT_ANSWER, ...billing },
+    answeredAt: null,
+  };
 }
 
 function failureFields(outcome: Outcome, event: AttemptEvent): EndFields {

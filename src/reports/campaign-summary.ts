@@ -124,7 +124,8 @@ async function callsPerMinute(db: DbOrTrx, campaignId: string, minutes: number, 
 }
 
 function dropZeros(attempts: CampaignSummary['attempts']): CampaignSummary['attempts'] {
-  const keep = (record: Record<string, number>) => Object.fromEntries(Object.entries(record).filter(([, n]) => n !== 0));
+  const keep = (record: Record<string, number>) =>
+    Object.fromEntries(Object.entries(record).filter(([, n]) => n !== 0));
   return { total: attempts.total, byStatus: keep(attempts.byStatus), byOutcome: keep(attempts.byOutcome) };
 }
 

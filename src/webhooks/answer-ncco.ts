@@ -1,5 +1,6 @@
 import { renderNcco } from '../campaigns/ncco-template.ts';
 import type { DbOrTrx } from '../db/connect.ts';
+import { reminderNcco } from '../reminders/reminder-dial.ts';
 
 /**
  * Said when the answer webhook names an attempt we cannot find (deleted campaign, a campaign
@@ -30,6 +31,10 @@ export async function answerNcco(db: DbOrTrx, attemptId: string): Promise<Answer
     .select(['c.ncco', 'r.data'])
     .where('a.id', '=', attemptId)
     .executeTakeFirst();
-  if (!row?.ncco) return { ncco: [...FALLBACK_NCCO], found: false };
+  if (!row?.ncco) {
+    // Not a campaign's attempt: a reminder's NCCO is served as stored (it has no placeholders).
+    const reminder = await reminderNcco(db, attemptId);
+    return reminder ? { ncco: reminder, found: true } : { ncco: [...FALLBACK_NCCO], found: false };
+  }
   return { ncco: renderNcco(row.ncco, row.data ?? {}), found: true };
 }

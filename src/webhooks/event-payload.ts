@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
 import { zodProblems } from '../api/validation.ts';
+import { AppError } from '../errors.ts';
 
 /**
  * One callback at the event URL, as far as we read it. Permissive on purpose (voice-api.md §3):
@@ -79,7 +79,12 @@ export function parseEvent(value: unknown): ParsedEvent {
     price: toDecimal(event.price),
     rate: toDecimal(event.rate),
     network: event.network || null,
-    dedupeKey: dedupeKeyOf(callUuid ?? event.conversation_uuid, status ?? `reason:${event.reason}`, event.timestamp, value),
+    dedupeKey: dedupeKeyOf(
+      callUuid ?? event.conversation_uuid,
+      status ?? `reason:${event.reason}`,
+      event.timestamp,
+      value,
+    ),
   };
 }
 
