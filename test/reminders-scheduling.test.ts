@@ -8,9 +8,10 @@ import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
 import { createLogger } from '../src/logger.ts';
 import { loadReminderDialSpec, reminderNcco } from '../src/reminders/reminder-dial.ts';
 import { flushReminderOutbox, rescheduleReminders, startReminderScheduler } from '../src/reminders/reminder-jobs.ts';
-import { scheduleNextRun } from '../src/reminders/reminder-schedule.ts';
+import { ensureNextRuns, scheduleNextRun } from '../src/reminders/reminder-schedule.ts';
 import { createReminderSchema } from '../src/reminders/reminder-schema.ts';
 import { cancelReminder, createReminder, type ReminderDeps } from '../src/reminders/reminder-service.ts';
+import { answerNcco } from '../src/webhooks/answer-ncco.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 
 const logger = createLogger({ level: 'silent' });
@@ -124,6 +125,20 @@ describe('reminder scheduling', () => {
     expect(await statusOf(reminder.id)).toBe('completed');
   });
 
+  it('schedules the next run as soon as the current one is dialing, without waiting for its webhook', async () => {
+    const reminder = await create({ recurrence: { cron: '15 7 * * *', timezone: 'Europe/Amsterdam' } });
+    const firstId = reminder.attempts[0]!.id;
+    expect(await ensureNextRuns(database.db)).toBe(0); // still queued: nothing to do
+    await database.db.updateTable('call_attempts').set({ status: 'dialing' }).where('id', '=', firstId).execute();
+    expect(await ensureNextRuns(database.db)).toBe(1);
+    expect(await ensureNextRuns(database.db)).toBe(0);
+    expect((await attemptsOf(reminder.id)).map((a) => [a.reminder_run, a.status])).toEqual([
+      [1, 'dialing'],
+      [2, 'queued'],
+    ]);
+    await cancelReminder(deps, keyId, reminder.id);
+  });
+
   it('skips a retry that would come after the next run', async () => {
     const retry = { maxAttempts: 3, retryOn: ['unanswered'], delaySeconds: 7_200 };
     const reminder = await create({ recurrence: { cron: '0 * * * *', timezone: 'UTC' }, retry });
@@ -167,6 +182,7 @@ describe('reminder scheduling', () => {
       cancelled: false,
     });
     expect(await reminderNcco(database.db, attemptId)).toEqual(NCCO);
+    expect(await answerNcco(database.db, attemptId)).toEqual({ ncco: NCCO, found: true });
     const campaignLike = '00000000-0000-4000-8000-000000000000';
     expect(await loadReminderDialSpec(database.db, campaignLike)).toBeUndefined();
     await cancelReminder(deps, keyId, reminder.id);

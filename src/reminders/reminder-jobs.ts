@@ -4,7 +4,7 @@ import { callJobId, REMINDER_PRIORITY } from '../dispatch/jobs.ts';
 import type { CallQueue } from '../dispatch/queue.ts';
 import { coerceError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import type { ScheduledAttempt } from './reminder-schedule.ts';
+import { ensureNextRuns, type ScheduledAttempt } from './reminder-schedule.ts';
 
 // Rows per round trip when moving attempts into Redis; bounds one transaction's lock set.
 const BATCH = 200;
@@ -124,8 +124,9 @@ export interface ReminderSchedulerOptions {
 }
 
 /**
- * Runs `rescheduleReminders` once, then moves new reminder attempts (next runs and retries
- * written by `endAttempt` and the worker) into Redis every `pollMs`. One per worker/API process.
+ * Runs `rescheduleReminders` once, then every `pollMs`: schedules missing next runs of
+ * recurrences already dialing (`ensureNextRuns`) and moves new reminder attempts (next runs and
+ * retries written by `endAttempt`) into Redis. One per worker/API process; several share safely.
  */
 export function startReminderScheduler(options: ReminderSchedulerOptions): ReminderScheduler {
   const { db, queue, logger } = options;
@@ -135,7 +136,10 @@ export function startReminderScheduler(options: ReminderSchedulerOptions): Remin
   const tick = async (first: boolean) => {
     try {
       if (first) log.info(await rescheduleReminders(db, queue), 'reminder jobs rebuilt from postgres');
-      else await flushReminderOutbox(db, queue);
+      else {
+        await ensureNextRuns(db);
+        await flushReminderOutbox(db, queue);
+      }
     } catch (thrown) {
       log.warn({ err: coerceError(thrown).message }, 'reminder scheduling pass failed');
     }

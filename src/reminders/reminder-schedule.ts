@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { nextRetryAt } from '../calls/attempt-outcome.ts';
 import type { Outcome } from '../calls/call-status.ts';
-import type { Trx } from '../db/connect.ts';
+import type { Db, Trx } from '../db/connect.ts';
 import type { CallWindowJson, Reminder } from '../db/database.ts';
 import { windowState } from '../dispatch/call-window.ts';
 import { nextRun } from './recurrence.ts';
@@ -155,4 +155,28 @@ function openAttempts(trx: Trx, reminderId: string, afterRun: number) {
     .where('reminder_run', '>', afterRun)
     .where('status', '<>', 'ended')
     .execute();
+}
+
+/**
+ * Schedules the next run of every active recurrence whose latest run has started dialing (or
+ * ended) without one: the scheduler's safety net, so a recurrence never depends on the worker
+ * or a webhook calling `scheduleNextRun`. Returns how many runs it added.
+ */
+export async function ensureNextRuns(db: Db, limit = 200, now: Date = new Date()): Promise<number> {
+  const rows = await db
+    .selectFrom('reminders as r')
+    .innerJoin('call_attempts as a', (join) =>
+      join.onRef('a.reminder_id', '=', 'r.id').onRef('a.reminder_run', '=', 'r.run_count').on('a.attempt_no', '=', 1),
+    )
+    .select('a.id')
+    .where('r.status', '=', 'active')
+    .where('r.cron', 'is not', null)
+    .where('a.status', '<>', 'queued')
+    .limit(limit)
+    .execute();
+  let added = 0;
+  for (const row of rows) {
+    if (await db.transaction().execute((trx) => scheduleNextRun(trx, row.id, now))) added++;
+  }
+  return added;
 }
