@@ -17,7 +17,10 @@ export interface IntakeHarness {
   /** A new API key's bearer header. */
   newKey(name?: string): Promise<{ id: string; authorization: string }>;
   /** Rows in a table (or of one campaign), to prove that a failed request stored nothing. */
-  count(table: 'campaigns' | 'recipients' | 'suppressions' | 'idempotency_keys', campaignId?: string): Promise<number>;
+  count(
+    table: 'campaigns' | 'recipients' | 'call_attempts' | 'suppressions' | 'idempotency_keys',
+    campaignId?: string,
+  ): Promise<number>;
   close(): Promise<void>;
 }
 

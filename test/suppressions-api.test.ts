@@ -1,0 +1,97 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { campaignBody, type IntakeHarness, postJson, startIntakeHarness } from './support/campaigns-harness.ts';
+
+describe('/v1/suppressions', () => {
+  let h: IntakeHarness;
+  let mine: { id: string; authorization: string };
+  let theirs: { id: string; authorization: string };
+  beforeAll(async () => {
+    h = await startIntakeHarness();
+    mine = await h.newKey('mine');
+    theirs = await h.newKey('theirs');
+  });
+  afterAll(() => h.close());
+
+  const listed = async (keyId: string) =>
+    (
+      await h.db.selectFrom('suppressions').select('number').where('api_key_id', '=', keyId).orderBy('number').execute()
+    ).map((row) => row.number);
+  const del = (url: string, authorization: string, payload?: unknown) =>
+    h.app.inject({
+      method: 'DELETE',
+      url,
+      headers: { authorization, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      ...(payload ? { payload: JSON.stringify(payload) } : {}),
+    });
+
+  it('adds normalized numbers, reports invalid ones by index and counts only new ones as added', async () => {
+    const res = await postJson(h.app, '/v1/suppressions', mine.authorization, {
+      numbers: ['06 1234 5601', 'nope', '+31612345601', '+31612345602'],
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toEqual({
+      accepted: 2,
+      added: 2,
+      rejectedCount: 1,
+      rejected: [{ index: 1, number: 'nope', code: 'invalid_number' }],
+    });
+    const again = await postJson(h.app, '/v1/suppressions', mine.authorization, { numbers: ['+31612345601'] });
+    expect(again.json()).toMatchObject({ accepted: 1, added: 0 });
+    expect(await listed(mine.id)).toEqual(['+31612345601', '+31612345602']);
+    expect(await listed(theirs.id)).toEqual([]);
+  });
+
+  it('cancels the number’s pending recipients in the key’s open campaigns, not in other keys’', async () => {
+    const body = campaignBody({ recipients: [{ number: '+31612345610' }, { number: '+31612345611' }] });
+    const myCampaign = (await postJson(h.app, '/v1/campaigns', mine.authorization, body)).json().id;
+    const theirCampaign = (await postJson(h.app, '/v1/campaigns', theirs.authorization, body)).json().id;
+    await postJson(h.app, '/v1/suppressions', mine.authorization, { numbers: ['+31612345610'] });
+    const statuses = async (campaignId: string) =>
+      h.db
+        .selectFrom('recipients')
+        .select(['number', 'status', 'final_outcome'])
+        .where('campaign_id', '=', campaignId)
+        .orderBy('number')
+        .execute();
+    expect(await statuses(myCampaign)).toEqual([
+      { number: '+31612345610', status: 'cancelled', final_outcome: 'suppressed' },
+      { number: '+31612345611', status: 'pending', final_outcome: null },
+    ]);
+    expect((await statuses(theirCampaign)).map((row) => row.status)).toEqual(['pending', 'pending']);
+  });
+
+  it('DELETE /v1/suppressions/:number removes one number (204), then answers 404; a bad number is 400', async () => {
+    expect((await del('/v1/suppressions/%2B31612345602', mine.authorization)).statusCode).toBe(204);
+    const missing = await del('/v1/suppressions/%2B31612345602', mine.authorization);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('not_found');
+    expect((await del('/v1/suppressions/abc', mine.authorization)).statusCode).toBe(400);
+    expect(await listed(mine.id)).not.toContain('+31612345602');
+  });
+
+  it('DELETE /v1/suppressions with a body removes several, and the number is callable again', async () => {
+    await postJson(h.app, '/v1/suppressions', mine.authorization, { numbers: ['+31612345620', '+31612345621'] });
+    const res = await del('/v1/suppressions', mine.authorization, {
+      numbers: ['+31612345620', '0612345621', '+31612345629'],
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ accepted: 3, removed: 2, rejectedCount: 0, rejected: [] });
+    const campaign = await postJson(
+      h.app,
+      '/v1/campaigns',
+      mine.authorization,
+      campaignBody({ recipients: [{ number: '+31612345620' }] }),
+    );
+    expect(campaign.json()).toMatchObject({ accepted: 1, rejectedCount: 0 });
+  });
+
+  it('answers 400 for an empty list or an unknown field, storing nothing', async () => {
+    const before = await h.count('suppressions');
+    for (const body of [{ numbers: [] }, { numbers: ['+31612345630'], reason: 'asked' }, {}]) {
+      const res = await postJson(h.app, '/v1/suppressions', mine.authorization, body);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('validation_failed');
+    }
+    expect(await h.count('suppressions')).toBe(before);
+  });
+});
