@@ -24,6 +24,7 @@ export async function applyEvent(
   const attempt = await trx
     .selectFrom('call_attempts as a')
     .leftJoin('campaigns as c', 'c.id', 'a.campaign_id')
+    .leftJoin('reminders as m', 'm.id', 'a.reminder_id')
     .select([
       'a.status',
       'a.outcome',
@@ -31,7 +32,8 @@ export async function applyEvent(
       'a.answered_at',
       'a.call_uuid',
       'a.conversation_uuid',
-      'c.call_options',
+      'c.call_options as campaign_options',
+      'm.call_options as reminder_options',
     ])
     .where('a.id', '=', attemptId)
     .forUpdate('a')
@@ -46,7 +48,7 @@ export async function applyEvent(
       outcome: attempt.outcome,
       detail: attempt.detail,
       answeredAt: attempt.answered_at,
-      machineHangsUp: attempt.call_options?.machine_detection === 'hangup',
+      machineHangsUp: (attempt.campaign_options ?? attempt.reminder_options)?.machine_detection === 'hangup',
     },
     event,
   );

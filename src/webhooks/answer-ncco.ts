@@ -1,6 +1,5 @@
 import { renderNcco } from '../campaigns/ncco-template.ts';
 import type { DbOrTrx } from '../db/connect.ts';
-import { reminderNcco } from '../reminders/reminder-dial.ts';
 
 /**
  * Said when the answer webhook names an attempt we cannot find (deleted campaign, a campaign
@@ -19,22 +18,21 @@ export interface AnswerNcco {
 }
 
 /**
- * The NCCO for one attempt: its campaign's template filled with its recipient's data. One
- * query over three primary keys, because Vonage gives the answer URL 5 s and callees hear
+ * The NCCO for one attempt: its campaign's template filled with its recipient's data, or its
+ * reminder's NCCO. One query over primary keys, because Vonage gives the answer URL 5 s and callees hear
  * every millisecond of it.
  */
 export async function answerNcco(db: DbOrTrx, attemptId: string): Promise<AnswerNcco> {
   const row = await db
     .selectFrom('call_attempts as a')
-    .innerJoin('campaigns as c', 'c.id', 'a.campaign_id')
+    .leftJoin('campaigns as c', 'c.id', 'a.campaign_id')
     .leftJoin('recipients as r', 'r.id', 'a.recipient_id')
-    .select(['c.ncco', 'r.data'])
+    .leftJoin('reminders as m', 'm.id', 'a.reminder_id')
+    .select(['c.ncco as campaign_ncco', 'r.data', 'm.ncco as reminder_ncco'])
     .where('a.id', '=', attemptId)
     .executeTakeFirst();
-  if (!row?.ncco) {
-    // Not a campaign's attempt: a reminder's NCCO is served as stored (it has no placeholders).
-    const reminder = await reminderNcco(db, attemptId);
-    return reminder ? { ncco: reminder, found: true } : { ncco: [...FALLBACK_NCCO], found: false };
-  }
-  return { ncco: renderNcco(row.ncco, row.data ?? {}), found: true };
+  if (row?.campaign_ncco) return { ncco: renderNcco(row.campaign_ncco, row.data ?? {}), found: true };
+  // A reminder's NCCO is written for its one callee: served as stored, no placeholders.
+  if (row?.reminder_ncco) return { ncco: row.reminder_ncco, found: true };
+  return { ncco: [...FALLBACK_NCCO], found: false };
 }
