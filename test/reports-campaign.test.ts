@@ -85,6 +85,18 @@ describe('campaign reports match the events received', () => {
     expect(summary.callsPerMinute.slice(-2).map((bucket) => bucket.calls)).toEqual([2, 3]);
   });
 
+  it('GET /v1/campaigns/:id carries the summary as `report`', async () => {
+    const response = await get(`/v1/campaigns/${campaignId}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().report).toMatchObject({
+      attempts: { total: 5, byOutcome: { completed: 2, busy: 1, rejected: 1 } },
+      recipients: { progressPercent: 75 },
+      answerRate: 0.5,
+      totalCost: '0.126000',
+    });
+    expect(response.json().report.callsPerMinute).toHaveLength(60);
+  });
+
   it('keeps its trigger counters equal to a full aggregate over the attempts', async () => {
     const { rows } = await sql<{ status: string; outcome: string; n: string; talk: string; cost: string }>`
       select status, coalesce(outcome, '') as outcome, count(*) as n,

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../api/server.ts';
 import { parseOrThrow } from '../api/validation.ts';
+import { summarizeCampaign } from '../reports/campaign-summary.ts';
 import { countRecipientsByStatus, findCampaign, listCampaigns } from './campaign.repository.ts';
 import { type CampaignAction, changeCampaignStatus } from './campaign-control.ts';
 import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from './campaign-schema.ts';
@@ -40,7 +41,11 @@ export async function campaignRoutes(v1: FastifyInstance, deps: ApiDeps): Promis
 
     scope.get('/campaigns/:id', async (request) => {
       const campaign = await findCampaign(deps.db, request.apiKeyId, campaignIdParam(request));
-      return toCampaignDetail(campaign, await countRecipientsByStatus(deps.db, campaign.id));
+      const [recipients, report] = await Promise.all([
+        countRecipientsByStatus(deps.db, campaign.id),
+        summarizeCampaign(deps.db, campaign.id),
+      ]);
+      return { ...toCampaignDetail(campaign, recipients), report };
     });
 
     for (const action of ['pause', 'resume', 'cancel'] as const satisfies CampaignAction[]) {
