@@ -1,0 +1,137 @@
+import { Agent, type Dispatcher, request } from 'undici';
+import type { Logger } from '../logger.ts';
+import { classifyNetworkError, classifyResponse } from './classify.ts';
+import { parseQuota, type ResponseHeaders } from './quota.ts';
+import { GatewayError, type Quota } from './types.ts';
+
+/** How a provider authenticates: a bearer credential, and a different one after a 401. */
+export interface Authorizer {
+  credential(): Promise<string>;
+  replace(stale: string): Promise<string>;
+  headers(credential: string): Record<string, string>;
+}
+
+export interface SendOptions {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  /** Appended to the provider's base URL, e.g. `/voice/calls`. */
+  path: string;
+  /** Names the request in errors and logs, e.g. "create call". */
+  operation: string;
+  query?: Record<string, string | undefined>;
+  json?: unknown;
+  form?: Record<string, string | undefined>;
+}
+
+export interface GatewayReply {
+  status: number;
+  headers: ResponseHeaders;
+  body: unknown;
+  quota: Quota | undefined;
+}
+
+/** Keep-alive pool and timeouts for every request to the gateway and its token endpoint. */
+export function createGatewayAgent(): Agent {
+  return new Agent({
+    connections: 32, // per origin: create-call runs at a few per second, workers × concurrency can burst higher
+    keepAliveTimeout: 10_000, // idle sockets kept 10 s: at 3 calls/s every request reuses one
+    keepAliveMaxTimeout: 60_000, // never trust a server's keep-alive hint beyond a minute
+    connect: { timeout: 5_000 }, // TCP+TLS to the gateway takes ~100 ms; 5 s means it is unreachable
+    headersTimeout: 15_000, // create-call answers in well under a second; after 15 s we give up (maybe delivered)
+    bodyTimeout: 15_000, // bodies are tiny; a stall this long is a dead connection
+  });
+}
+
+/**
+ * Sends one authorized request: a 401 replaces the credential once and retries once; a second
+ * 401 is an `auth` error. Every answer's quota headers go to `onQuota`; non-2xx answers and
+ * network failures are thrown as classified `GatewayError`s.
+ */
+export class GatewayTransport {
+  private readonly baseUrl: string;
+  private readonly authorizer: Authorizer;
+  private readonly dispatcher: Dispatcher;
+  private readonly logger: Logger;
+  private readonly onQuota: ((quota: Quota) => void) | undefined;
+
+  constructor(options: {
+    baseUrl: string;
+    authorizer: Authorizer;
+    dispatcher: Dispatcher;
+    logger: Logger;
+    onQuota?: (quota: Quota) => void;
+  }) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.authorizer = options.authorizer;
+    this.dispatcher = options.dispatcher;
+    this.logger = options.logger;
+    this.onQuota = options.onQuota;
+  }
+
+  async send(options: SendOptions): Promise<GatewayReply> {
+    const first = await this.authorizer.credential();
+    let reply = await this.once(options, first);
+    if (reply.status === 401) {
+      this.logger.info({ operation: options.operation }, 'gateway answered 401; renewing the credential once');
+      reply = await this.once(options, await this.authorizer.replace(first));
+      if (reply.status === 401) {
+        const error = classifyResponse(reply, options.operation);
+        throw new GatewayError(
+          'auth',
+          `${error.message}; a fresh credential was refused too: check the gateway credentials and application id`,
+          {
+            httpStatus: 401,
+            quota: error.quota,
+            problem: error.problem,
+            traceId: error.traceId,
+          },
+        );
+      }
+    }
+    if (reply.status >= 200 && reply.status < 300) return reply;
+    throw classifyResponse(reply, options.operation);
+  }
+
+  private async once(options: SendOptions, credential: string): Promise<GatewayReply> {
+    const url = new URL(`${this.baseUrl}${options.path}`);
+    for (const [key, value] of Object.entries(options.query ?? {})) {
+      if (value !== undefined) url.searchParams.set(key, value);
+    }
+    const headers: Record<string, string> = { accept: 'application/json', ...this.authorizer.headers(credential) };
+    let body: string | undefined;
+    if (options.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(options.json);
+    } else if (options.form !== undefined) {
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      body = new URLSearchParams(definedEntries(options.form)).toString();
+    }
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, { method: options.method, headers, body, dispatcher: this.dispatcher });
+    } catch (thrown) {
+      throw classifyNetworkError(thrown, options.operation);
+    }
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (thrown) {
+      throw classifyNetworkError(thrown, options.operation);
+    }
+    const quota = parseQuota(response.headers);
+    if (quota) this.onQuota?.(quota);
+    return { status: response.statusCode, headers: response.headers, body: parseJson(text), quota };
+  }
+}
+
+function definedEntries(record: Record<string, string | undefined>): Array<[string, string]> {
+  return Object.entries(record).filter((entry): entry is [string, string] => entry[1] !== undefined);
+}
+
+function parseJson(text: string): unknown {
+  if (text.length === 0) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
