@@ -12,6 +12,7 @@ import { suppressionRoutes } from '../suppressions/suppression-routes.ts';
 import { webhookRoutes } from '../webhooks/webhook.routes.ts';
 import { requireApiKey } from './auth.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { docsRoutes } from './openapi.ts';
 
 /** What the HTTP layer needs. Routes stay thin: parse, call one domain function, render. */
 export interface ApiDeps {
@@ -68,4 +69,4 @@ type RouteRegistrar = (app: FastifyInstance, deps: ApiDeps) => Promise<void> | v
 /** Routes under /v1 that need an API key. Each domain adds its registrar here. */
 const v1Routes: RouteRegistrar[] = [campaignRoutes, suppressionRoutes, reportRoutes, reminderRoutes];
 /** Routes without an API key (webhooks carry their own token; docs are public). */
-const publicRoutes: RouteRegistrar[] = [webhookRoutes];
+const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes];

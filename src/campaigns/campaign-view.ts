@@ -59,3 +59,42 @@ export function toCampaignView(row: Campaign): CampaignView {
 export function toCampaignDetail(row: Campaign, recipients: RecipientCounts) {
   return { ...toCampaignView(row), recipients };
 }
+
+export const campaignDetailSchema = campaignViewSchema.extend({
+  recipients: recipientCountsSchema,
+  /** Added by reports/ (summarizeCampaign): attempts, outcomes, cost. */
+  report: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const campaignPageSchema = z.object({
+  items: z.array(campaignViewSchema),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: z.string().nullable(),
+});
+
+export const rejectedRowSchema = z.object({
+  index: z.number().int().meta({ description: '0-based position in the recipients array or the CSV data rows' }),
+  line: z.number().int().optional().meta({ description: 'CSV only: line the row ends on, header included' }),
+  number: z.string().meta({ description: 'the number as sent' }),
+  code: z.enum([
+    'invalid_number',
+    'number_not_possible',
+    'missing_number',
+    'duplicate_number',
+    'suppressed_number',
+    'invalid_timezone',
+  ]),
+});
+
+const intakeCounts = {
+  accepted: z.number().int(),
+  rejectedCount: z.number().int(),
+  rejected: z.array(rejectedRowSchema).meta({ description: 'all rejected rows; for CSV uploads the first 100' }),
+};
+
+export const createdCampaignSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(['running', 'paused', 'cancelled', 'completed']),
+  ...intakeCounts,
+});
+export const recipientUploadSchema = z.object({ id: z.uuid(), ...intakeCounts });

@@ -15,6 +15,16 @@ export const suppressionsBodySchema = z.strictObject({
     .max(SUPPRESSIONS_PER_REQUEST_MAX, `At most ${SUPPRESSIONS_PER_REQUEST_MAX} numbers per request`),
 });
 
+const changeCounts = {
+  accepted: z.number().int().meta({ description: 'valid distinct numbers in the request' }),
+  rejectedCount: z.number().int(),
+  rejected: z.array(
+    z.object({ index: z.number().int(), number: z.string(), code: z.enum(['invalid_number', 'number_not_possible']) }),
+  ),
+};
+export const suppressionsAddedSchema = z.object({ ...changeCounts, added: z.number().int() });
+export const suppressionsRemovedSchema = z.object({ ...changeCounts, removed: z.number().int() });
+
 /** /v1/suppressions: the calling API key's do-not-call list. */
 export async function suppressionRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
   const region = deps.config.defaultRegion;
