@@ -55,6 +55,23 @@ const commands: Record<string, Command> = {
       return runSimulatorCommand(env);
     },
   },
+  worker: {
+    summary: 'Run a call worker: feeder, BullMQ worker and the shared create-call limiter',
+    usage: 'callcast worker',
+    needs: ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_URL', 'WEBHOOK_TOKEN'],
+    async run(_args, env) {
+      const runtime = createRuntime(loadConfig(env, this.needs));
+      const { startWorker } = await import('./dispatch/worker.ts');
+      const { createGatewayClient } = await import('./gateway/create-gateway-client.ts');
+      const running = startWorker(runtime, {
+        createGateway: (onQuota) =>
+          createGatewayClient(runtime.config, { logger: runtime.logger, redis: runtime.redis(), onQuota }),
+      });
+      runtime.logger.info({ concurrency: runtime.config.workerConcurrency }, 'call worker started');
+      await closeOnSignals(runtime, () => running.close());
+      return 0;
+    },
+  },
   api: {
     summary: 'Run the HTTP API and webhook receiver',
     usage: 'callcast api',

@@ -4,9 +4,34 @@ import { CALL_QUEUE, type CallJobData } from './jobs.ts';
 
 export type CallQueue = Queue<CallJobData>;
 
-/** The call queue, under the deployment's Redis key prefix. */
+/** Tries of a job that fails transiently (5xx, network); rate limits and delays do not count. */
+export const CALL_JOB_ATTEMPTS = 8;
+/** Name of the worker's backoff strategy (`callBackoffMs`), set on every job by default. */
+export const CALL_BACKOFF = 'capped-jitter';
+
+/** Capped exponential backoff with jitter: 2 s, 4 s, 8 s … at most 5 min, each ×[0.5, 1). */
+export function callBackoffMs(attemptsMade: number, random: () => number = Math.random): number {
+  const base = Math.min(300_000, 2000 * 2 ** Math.max(0, attemptsMade - 1));
+  return Math.round(base * (0.5 + random() / 2));
+}
+
+/**
+ * The call queue, under the deployment's Redis key prefix. Every producer (feeder, reminders)
+ * inherits these job options: transient retries with our backoff, and Redis keeps only what is
+ * still to run (Postgres holds the history), so re-adding a lost attempt by its id always works.
+ */
 export function createCallQueue(connection: Redis, prefix: string): CallQueue {
-  return new Queue<CallJobData>(CALL_QUEUE, { connection, prefix });
+  return new Queue<CallJobData>(CALL_QUEUE, {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: CALL_JOB_ATTEMPTS,
+      backoff: { type: CALL_BACKOFF },
+      removeOnComplete: true,
+      // A failed job must not block re-adding its attempt by id; the logs keep the failure.
+      removeOnFail: true,
+    },
+  });
 }
 
 /**

@@ -108,7 +108,8 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
         if (thrown instanceof CallLimiterError) throw thrown.withPrepared(state !== 'waiting');
         if (state === 'started' && !(thrown instanceof Bottleneck.BottleneckError)) throw thrown;
         const err = coerceError(thrown);
-        throw new CallLimiterError(state === 'started' ? 'expired' : 'unavailable', err.message, {
+        const reason = state === 'started' ? 'expired' : closing ? 'closed' : 'unavailable';
+        throw new CallLimiterError(reason, err.message, {
           started: state === 'started',
           prepared: state !== 'waiting',
           cause: thrown,
@@ -130,7 +131,9 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     close() {
       closing ??= (async () => {
         watch.stop();
-        await bottleneck.stop({ dropWaitingJobs: false }).catch(() => undefined);
+        // Jobs still waiting for a slot are rejected (their workers requeue them); calls
+        // already under way finish.
+        await bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
         await connection.disconnect(false);
       })();
       return closing;

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { GatewayError } from '../gateway/types.ts';
+import { CallLimiterError } from './call-limiter-error.ts';
+import { classifyFailure } from './failure-policy.ts';
+
+describe('classifyFailure', () => {
+  it('a 429 pauses every worker for Retry-After and gives the claim back', () => {
+    const action = classifyFailure(new GatewayError('rate_limited', '429', { retryAfterMs: 2500, httpStatus: 429 }));
+    expect(action).toMatchObject({ kind: 'pause_all', ms: 2500, claim: 'release' });
+  });
+
+  it('a 429 without Retry-After pauses for one second', () => {
+    expect(classifyFailure(new GatewayError('rate_limited', '429'))).toMatchObject({ kind: 'pause_all', ms: 1000 });
+  });
+
+  it('a timeout after sending keeps the attempt in dialing so the next run reconciles', () => {
+    const action = classifyFailure(new GatewayError('transient', 'timeout', { maybeDelivered: true }));
+    expect(action).toEqual({ kind: 'retry', claim: 'keep', reason: 'timeout' });
+  });
+
+  it('a refused connection releases the claim and retries', () => {
+    expect(classifyFailure(new GatewayError('transient', 'ECONNREFUSED'))).toMatchObject({
+      kind: 'retry',
+      claim: 'release',
+    });
+  });
+
+  it('a permanent error ends the attempt with the gateway reason', () => {
+    const action = classifyFailure(
+      new GatewayError('permanent', '400', {
+        httpStatus: 400,
+        problem: { title: 'Bad Request', detail: 'to is invalid' },
+      }),
+    );
+    expect(action).toMatchObject({ kind: 'end', detail: 'Bad Request: to is invalid' });
+  });
+
+  it('bad credentials pause everyone for a minute', () => {
+    expect(classifyFailure(new GatewayError('auth', '401'))).toMatchObject({ kind: 'pause_all', ms: 60_000 });
+  });
+
+  it('a limiter expiry after the request left is treated as maybe delivered', () => {
+    const err = new CallLimiterError('expired', 'timed out', { started: true, prepared: true });
+    expect(classifyFailure(err)).toMatchObject({ kind: 'retry', claim: 'keep' });
+  });
+
+  it('a global pause met in the limiter releases the claim and rate-limits the worker', () => {
+    const err = new CallLimiterError('paused', 'paused', { started: false, prepared: true, retryInMs: 4000 });
+    expect(classifyFailure(err)).toMatchObject({ kind: 'pause_all', ms: 4000, claim: 'release' });
+  });
+
+  it('an unknown error during the request keeps the claim: the call may exist', () => {
+    expect(classifyFailure(new TypeError('boom'))).toMatchObject({ kind: 'retry', claim: 'keep' });
+  });
+});

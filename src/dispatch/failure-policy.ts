@@ -1,0 +1,77 @@
+import { GatewayError } from '../gateway/types.ts';
+import { CallLimiterError } from './call-limiter-error.ts';
+
+/**
+ * The one classifier from a failed dial to what the worker does. `release` gives the claim back
+ * (the attempt returns to `queued` and does not count); `keep` leaves it in `dialing`, because a
+ * call may exist and the next run must reconcile before it redials.
+ *   pause_all – stop every worker everywhere for `ms` (429, quota, bad credentials), retry the
+ *               job without counting it (BullMQ rate limit);
+ *   retry     – throw, so BullMQ's attempts/backoff try again;
+ *   requeue   – this worker is closing before the call started: back to the queue, not a try;
+ *   end       – the gateway refused the call for good: end the attempt as `error`.
+ */
+export type FailureAction =
+  | { kind: 'pause_all'; ms: number; reason: string; claim: 'release'; quotaPause: boolean }
+  | { kind: 'retry'; claim: 'release' | 'keep'; reason: string }
+  | { kind: 'requeue'; claim: 'release' }
+  | { kind: 'end'; detail: string; gatewayError: unknown };
+
+// Without Retry-After, a 429 pauses for one second: Vonage's limit is per second (voice-api.md §2).
+const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
+// Bad credentials are a configuration problem; probing once a minute is enough.
+const AUTH_PAUSE_MS = 60_000;
+
+export function classifyFailure(thrown: unknown): FailureAction {
+  if (thrown instanceof CallLimiterError) {
+    if (thrown.started)
+      return { kind: 'retry', claim: 'keep', reason: `limiter: ${thrown.reason} after the request left` };
+    if (thrown.reason === 'closed') return { kind: 'requeue', claim: 'release' };
+    if (thrown.reason === 'paused') {
+      return {
+        kind: 'pause_all',
+        ms: thrown.retryInMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS,
+        reason: 'global pause in force',
+        claim: 'release',
+        quotaPause: false,
+      };
+    }
+    return { kind: 'retry', claim: 'release', reason: `limiter: ${thrown.reason}` };
+  }
+  if (!(thrown instanceof GatewayError))
+    return { kind: 'retry', claim: 'keep', reason: 'unexpected error during the request' };
+  switch (thrown.kind) {
+    case 'rate_limited':
+      return {
+        kind: 'pause_all',
+        ms: thrown.retryAfterMs ?? DEFAULT_RATE_LIMIT_PAUSE_MS,
+        reason: 'gateway answered 429',
+        claim: 'release',
+        quotaPause: false,
+      };
+    case 'quota_exhausted':
+      return {
+        kind: 'pause_all',
+        ms: thrown.retryAfterMs ?? AUTH_PAUSE_MS,
+        reason: 'gateway quota used up',
+        claim: 'release',
+        quotaPause: true,
+      };
+    case 'auth':
+      return {
+        kind: 'pause_all',
+        ms: AUTH_PAUSE_MS,
+        reason: 'gateway rejected our credentials',
+        claim: 'release',
+        quotaPause: false,
+      };
+    case 'transient':
+      return { kind: 'retry', claim: thrown.maybeDelivered ? 'keep' : 'release', reason: thrown.message };
+    case 'permanent':
+      return {
+        kind: 'end',
+        detail: [thrown.problem.title, thrown.problem.detail].filter(Boolean).join(': ') || thrown.message,
+        gatewayError: { httpStatus: thrown.httpStatus, problem: thrown.problem, traceId: thrown.traceId },
+      };
+  }
+}

@@ -1,0 +1,109 @@
+import { sql } from 'kysely';
+import type { Db, DbOrTrx } from '../db/connect.ts';
+
+/** Running campaigns whose start time has come, oldest start first. */
+export async function dueCampaignIds(db: DbOrTrx, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('campaigns')
+    .select('id')
+    .where('status', '=', 'running')
+    .where('start_at', '<=', sql<Date>`now()`)
+    .orderBy('start_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Turns up to `room` due recipients of one campaign into queued attempts, in one transaction.
+ * A per-campaign advisory lock makes the window count exact when several feeders run; `skip
+ * locked` lets them share recipients without waiting. Returns the new attempt ids (commit
+ * before enqueueing: a job must never name an attempt that does not exist).
+ */
+export async function queueDueRecipients(db: Db, campaignId: string, window: number, batch: number): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const locked = await sql<{ ok: boolean }>`select pg_try_advisory_xact_lock(hashtext(${campaignId})) as ok`.execute(
+      trx,
+    );
+    if (!locked.rows[0]?.ok) return [];
+    const waiting = await trx
+      .selectFrom('call_attempts')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    const room = Math.min(batch, window - Number(waiting.n));
+    if (room <= 0) return [];
+    const created = await sql<{ id: string }>`
+      with due as (
+        select r.id, r.number, r.attempt_count
+        from recipients r
+        where r.campaign_id = ${campaignId} and r.status = 'pending'
+          and (r.next_attempt_at is null or r.next_attempt_at <= now())
+        order by r.next_attempt_at nulls first, r.id
+        limit ${room}
+        for update skip locked
+      ), marked as (
+        update recipients r set status = 'queued' from due where r.id = due.id returning r.id
+      )
+      insert into call_attempts (campaign_id, recipient_id, attempt_no, to_number, status)
+      select ${campaignId}, due.id,
+             -- attempt_count+1, unless an earlier attempt already took that number
+             greatest(due.attempt_count, coalesce((select max(a.attempt_no) from call_attempts a where a.recipient_id = due.id), 0)) + 1,
+             due.number, 'queued'
+      from due join marked on marked.id = due.id
+      returning id`.execute(trx);
+    return created.rows.map((row) => row.id);
+  });
+}
+
+/**
+ * Campaign attempts whose job may be missing from Redis: `queued` for longer than `staleMs`
+ * (a crash between commit and enqueue, or Redis lost its data), or left in `dialing` without a
+ * uuid past the reconcile grace (their job went with it). Touches them so the next pass looks
+ * at others: re-adding is idempotent by jobId, so the cost of a false positive is one no-op add.
+ */
+export async function claimStaleAttempts(db: Db, staleMs: number, graceMs: number, limit: number): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    with stale as (
+      (select id from call_attempts
+        where status = 'queued' and campaign_id is not null
+          and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+        order by updated_at limit ${limit})
+      union
+      (select id from call_attempts
+        where status = 'dialing' and call_uuid is null
+          and dial_started_at < now() - make_interval(secs => ${graceMs / 1000})
+          and updated_at < now() - make_interval(secs => ${staleMs / 1000})
+        order by dial_started_at limit ${limit})
+    )
+    update call_attempts a set updated_at = now() from stale where a.id = stale.id
+    returning a.id`.execute(db);
+  return rows.rows.map((row) => row.id);
+}
+
+/** Running campaigns with nothing left to do become `completed`; returns their ids. */
+export async function completeFinishedCampaigns(db: DbOrTrx): Promise<string[]> {
+  const rows = await sql<{ id: string }>`
+    update campaigns c set status = 'completed', completed_at = now(), updated_at = now()
+    where c.status = 'running' and c.start_at <= now()
+      and exists (select 1 from recipients r where r.campaign_id = c.id)
+      and not exists (select 1 from recipients r where r.campaign_id = c.id and r.status in ('pending', 'queued'))
+      and not exists (select 1 from call_attempts a where a.campaign_id = c.id and a.status <> 'ended')
+    returning c.id`.execute(db);
+  return rows.rows.map((row) => row.id);
+}
+
+/** Calls still live in cancelled campaigns: to be hung up. */
+export async function liveCallsOfCancelledCampaigns(db: DbOrTrx, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('call_attempts as a')
+    .innerJoin('campaigns as c', 'c.id', 'a.campaign_id')
+    .select('a.call_uuid')
+    .where('c.status', '=', 'cancelled')
+    .where('a.status', 'in', ['started', 'ringing', 'answered'])
+    .where('a.call_uuid', 'is not', null)
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.call_uuid as string);
+}

@@ -1,0 +1,104 @@
+import { Worker } from 'bullmq';
+import { must } from '../config/config.ts';
+import { coerceError } from '../errors.ts';
+import type { GatewayClient, Quota } from '../gateway/types.ts';
+import { startReminderScheduler } from '../reminders/reminder-jobs.ts';
+import type { Runtime } from '../runtime.ts';
+import { type CallProcessorDeps, type JobResult, processCallJob } from './call-processor.ts';
+import { startFeeder } from './feeder.ts';
+import { CALL_QUEUE, type CallJobData } from './jobs.ts';
+import { callBackoffMs, createCallQueue } from './queue.ts';
+import { type CallLimiter, createCallLimiter } from './rate-limiter.ts';
+
+export interface RunningWorker {
+  readonly worker: Worker<CallJobData, JobResult>;
+  readonly limiter: CallLimiter;
+  /** Stops taking jobs, gives back jobs still waiting for a slot, finishes calls under way. */
+  close(): Promise<void>;
+}
+
+export interface StartWorkerOptions {
+  /** Builds the gateway client; `onQuota` feeds the shared limiter. */
+  createGateway(onQuota: (quota: Quota) => void): GatewayClient;
+}
+
+/**
+ * One `callcast worker` process: the shared limiter, a BullMQ worker on the call queue and a
+ * feeder. Many such processes on many machines share the same Redis and Postgres.
+ */
+export function startWorker(runtime: Runtime, options: StartWorkerOptions): RunningWorker {
+  const { config, logger } = runtime;
+  const limiter = createCallLimiter({
+    redis: runtime.redis(),
+    logger: logger.child({ component: 'limiter' }),
+    keyPrefix: config.redisKeyPrefix,
+    callsPerSecond: config.callsPerSecond,
+    marginMs: config.callRateMarginMs,
+  });
+  const gateway = options.createGateway((quota) => {
+    limiter.applyQuota(quota).catch((err: unknown) => {
+      logger.warn({ err: coerceError(err).message }, 'could not apply quota headers');
+    });
+  });
+  const queue = createCallQueue(runtime.redis(), config.redisKeyPrefix);
+  const deps: CallProcessorDeps = {
+    db: runtime.db,
+    gateway,
+    limiter,
+    logger: logger.child({ component: 'worker' }),
+    webhookBase: {
+      publicUrl: must(config.publicUrl, 'PUBLIC_URL'),
+      webhookToken: must(config.webhookToken, 'WEBHOOK_TOKEN'),
+    },
+    reconcileGraceMs: config.reconcileGraceMs,
+  };
+  const worker: Worker<CallJobData, JobResult> = new Worker<CallJobData, JobResult>(
+    CALL_QUEUE,
+    (job, token) => processCallJob(deps, job, token, worker),
+    {
+      connection: runtime.redis(),
+      prefix: config.redisKeyPrefix,
+      concurrency: config.workerConcurrency,
+      lockDuration: config.workerLockMs,
+      // Check for a dead worker's jobs as often as a lock can expire.
+      stalledInterval: config.workerLockMs,
+      // A stalled job is safe to re-run (the attempt row decides), so it is never failed for stalling.
+      maxStalledCount: 1000,
+      // Every call job carries `backoff: { type: CALL_BACKOFF }` (queue defaults).
+      settings: { backoffStrategy: (attemptsMade: number) => callBackoffMs(attemptsMade) },
+    },
+  );
+  worker.on('error', (err) => logger.warn({ err: err.message }, 'call worker error'));
+  worker.on('failed', (job, err) =>
+    logger.warn({ attemptId: job?.data.attemptId, err: err.message }, 'call job failed'),
+  );
+  const feeder = startFeeder(
+    {
+      db: runtime.db,
+      queue,
+      gateway,
+      logger,
+      window: config.feederWindow,
+      reconcileGraceMs: config.reconcileGraceMs,
+    },
+    config.feederIntervalMs,
+  );
+  // Reminder attempts share the queue; their scheduler runs in every worker process too.
+  const reminders = startReminderScheduler({ db: runtime.db, queue, logger });
+  let closing: Promise<void> | undefined;
+  return {
+    worker,
+    limiter,
+    close() {
+      closing ??= (async () => {
+        await Promise.all([feeder.close(), reminders.close()]);
+        // In parallel: the limiter rejects jobs still waiting for a slot, so the worker's close
+        // (which waits for active jobs) is not held up by a queue of not-yet-started calls.
+        await Promise.all([worker.close(), limiter.close()]);
+        await queue.close();
+        await gateway.close();
+      })();
+      return closing;
+    },
+  };
+}
