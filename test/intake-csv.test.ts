@@ -131,6 +131,12 @@ describe('POST /v1/campaigns/:id/recipients', () => {
     });
   });
 
+  it('accepts text/csv with a charset parameter and application/csv', async () => {
+    const id = await newCampaign();
+    expect((await uploadCsv(id, 'number\n+31612345681\n', 'text/csv; charset=utf-8')).json().accepted).toBe(1);
+    expect((await uploadCsv(id, 'number\n+31612345682\n', 'application/csv')).json().accepted).toBe(1);
+  });
+
   it('answers 415 for other content types and 400 for a JSON object instead of an array', async () => {
     const id = await newCampaign();
     expect((await uploadCsv(id, 'number\n+31612345679', 'text/plain')).statusCode).toBe(415);
