@@ -106,14 +106,15 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     expect(await recipient(recipientId)).toMatchObject({ status: 'pending', final_outcome: 'busy' });
   });
 
-  it('completed delivered before its busy: the late busy becomes the outcome', async () => {
+  it('completed delivered before its busy: the late busy becomes the outcome and retries', async () => {
     const { attemptId, recipientId } = await newAttempt();
     const leg = randomUUID();
     await postEvent(h, attemptId, event(leg, 'completed', 3, { duration: '0' }));
     expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'ended', outcome: 'unanswered' });
     await postEvent(h, attemptId, event(leg, 'busy', 2));
     expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'ended', outcome: 'busy' });
-    expect((await recipient(recipientId)).final_outcome).toBe('busy');
+    // The policy retries busy (not unanswered): the correction re-settles the recipient.
+    expect(await recipient(recipientId)).toMatchObject({ status: 'pending', final_outcome: 'busy' });
   });
 
   it('rejected is final on its own, with its detail', async () => {

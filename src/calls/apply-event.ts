@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
 import { endAttempt } from './attempt-outcome.ts';
+import { correctOutcome } from './correct-outcome.ts';
 import { type AttemptEvent, type BillingFields, type EventPlan, planEvent } from './event-plan.ts';
 
 /** The leg identifiers an event may carry before the worker stored the create-call response. */
@@ -70,14 +71,7 @@ async function executePlan(trx: Trx, attemptId: string, plan: EventPlan): Promis
         .execute();
       return;
     case 'end':
-      if (plan.answeredAt) {
-        await trx
-          .updateTable('call_attempts')
-          .set({ answered_at: sql`coalesce(answered_at, ${plan.answeredAt})` })
-          .where('id', '=', attemptId)
-          .execute();
-      }
-      await endAttempt(trx, attemptId, plan.fields);
+      await endAttempt(trx, attemptId, { ...plan.fields, answeredAt: plan.answeredAt });
       return;
     case 'bill':
       await bill(trx, attemptId, plan.fields);
@@ -118,35 +112,5 @@ async function bill(trx: Trx, attemptId: string, fields: BillingFields): Promise
       updated_at: sql`now()`,
     })
     .where('id', '=', attemptId)
-    .execute();
-}
-
-/**
- * A failure status arriving after `completed` ended an unanswered attempt provisionally: the
- * failure is the real outcome. The recipient's final outcome follows when this was its latest
- * attempt; the retry decision already taken stands.
- */
-async function correctOutcome(trx: Trx, attemptId: string, outcome: string, detail: string | null): Promise<void> {
-  const row = await trx
-    .updateTable('call_attempts')
-    .set({ outcome, detail, updated_at: sql`now()` })
-    .where('id', '=', attemptId)
-    .returning(['recipient_id', 'attempt_no'])
-    .executeTakeFirst();
-  if (!row?.recipient_id) return;
-  await trx
-    .updateTable('recipients as r')
-    .set({ final_outcome: outcome })
-    .where('r.id', '=', row.recipient_id)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('call_attempts as later')
-            .select('later.id')
-            .whereRef('later.recipient_id', '=', 'r.id')
-            .where('later.attempt_no', '>', row.attempt_no),
-        ),
-      ),
-    )
     .execute();
 }

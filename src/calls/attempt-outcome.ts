@@ -13,6 +13,8 @@ export interface EndFields {
   rate?: string | number | null;
   network?: string | null;
   gatewayError?: unknown;
+  /** When the callee answered, if not yet recorded (an event may carry it with the end). */
+  answeredAt?: Date | null;
 }
 
 /** Outcomes that never retry, whatever the policy says: the person was reached or refused. */
@@ -36,6 +38,8 @@ export async function endAttempt(trx: Trx, attemptId: string, fields: EndFields)
       rate: fields.rate ?? null,
       network: fields.network ?? null,
       gateway_error: fields.gatewayError === undefined ? null : JSON.stringify(fields.gatewayError),
+      // Same statement as the end: the counter triggers then lock their rows once, in key order.
+      answered_at: sql`coalesce(answered_at, ${fields.answeredAt ?? null}::timestamptz)`,
       updated_at: sql`now()`,
     })
     .where('id', '=', attemptId)

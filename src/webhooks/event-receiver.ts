@@ -14,6 +14,26 @@ export type ReceiveResult =
  * redelivery racing its original. An event for an unknown attempt is stored unlinked.
  */
 export async function receiveEvent(db: Db, attemptId: string, event: ParsedEvent): Promise<ReceiveResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await storeAndApply(db, attemptId, event);
+    } catch (err) {
+      if (attempt >= RETRIES_ON_CONFLICT || !isRetryable(err)) throw err;
+    }
+  }
+}
+
+// Locks are taken in one order (attempt, counters by key, recipient), so a deadlock should not
+// happen; if Postgres still picks this transaction as a victim, running it again is safe.
+const RETRIES_ON_CONFLICT = 3;
+const RETRYABLE_CODES: ReadonlySet<string> = new Set(['40P01', '40001']);
+
+function isRetryable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && RETRYABLE_CODES.has(code);
+}
+
+async function storeAndApply(db: Db, attemptId: string, event: ParsedEvent): Promise<ReceiveResult> {
   return db.transaction().execute(async (trx) => {
     const attempt = await trx
       .selectFrom('call_attempts')
