@@ -1,0 +1,133 @@
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFeeder, type FeederDeps } from '../src/dispatch/feeder.ts';
+import { CAMPAIGN_PRIORITY } from '../src/dispatch/jobs.ts';
+import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
+import { createLogger } from '../src/logger.ts';
+import { seedCampaign } from './support/dispatch-fixtures.ts';
+import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
+
+describe('feeder', () => {
+  let database: TestDatabase;
+  let redis: Redis;
+  let queue: CallQueue;
+  const hungUp: string[] = [];
+  let deps: FeederDeps;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+    queue = createCallQueue(redis, testRedisPrefix());
+    deps = {
+      db: database.db,
+      queue,
+      gateway: { hangup: async (uuid) => void hungUp.push(uuid) },
+      logger: createLogger({ level: 'silent' }),
+      window: 5,
+      batch: 3,
+      reconcileGraceMs: 60_000,
+    };
+  });
+  afterAll(async () => {
+    await queue.close();
+    redis.disconnect();
+    await database.drop();
+  });
+
+  const attemptsOf = (campaignId: string) =>
+    database.db.selectFrom('call_attempts').selectAll().where('campaign_id', '=', campaignId).execute();
+
+  it('queues due recipients in bounded batches and never holds more than the window per campaign', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 12 });
+    const feeder = createFeeder(deps);
+    expect((await feeder.feedOnce()).queued).toBe(3);
+    await feeder.feedOnce();
+    await feeder.feedOnce();
+    const attempts = await attemptsOf(campaignId);
+    expect(attempts).toHaveLength(5);
+    expect(attempts.every((a) => a.status === 'queued' && a.attempt_no === 1)).toBe(true);
+    const job = await queue.getJob(attempts[0]!.id);
+    expect(job?.data).toEqual({ attemptId: attempts[0]!.id, v: 1 });
+    expect(job?.opts.priority).toBe(CAMPAIGN_PRIORITY);
+    const queued = await database.db
+      .selectFrom('recipients')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'queued')
+      .executeTakeFirstOrThrow();
+    expect(Number(queued.n)).toBe(5);
+  });
+
+  it('two feeders at once never queue a recipient twice or overfill the window', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 8, firstNumber: 31_613_000_000 });
+    const a = createFeeder({ ...deps, batch: 5 });
+    const b = createFeeder({ ...deps, batch: 5 });
+    await Promise.all([a.feedOnce(), b.feedOnce(), a.feedOnce(), b.feedOnce()]);
+    const attempts = await attemptsOf(campaignId);
+    expect(attempts.length).toBe(5);
+    expect(new Set(attempts.map((x) => x.recipient_id)).size).toBe(5);
+  });
+
+  it('skips campaigns that are paused or not yet started', async () => {
+    const paused = await seedCampaign(database.db, { recipients: 2, status: 'paused', firstNumber: 31_614_000_000 });
+    const later = await seedCampaign(database.db, {
+      recipients: 2,
+      startAt: new Date(Date.now() + 3_600_000),
+      firstNumber: 31_615_000_000,
+    });
+    await createFeeder(deps).feedOnce();
+    expect(await attemptsOf(paused.campaignId)).toHaveLength(0);
+    expect(await attemptsOf(later.campaignId)).toHaveLength(0);
+  });
+
+  it('re-adds the job of an attempt left queued without one (crash between commit and add)', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_616_000_000 });
+    const feeder = createFeeder({ ...deps, staleMs: 0 });
+    await feeder.feedOnce();
+    const [attempt] = await attemptsOf(campaignId);
+    await queue.remove(attempt!.id);
+    expect(await queue.getJob(attempt!.id)).toBeUndefined();
+    await sql`update call_attempts set updated_at = now() - interval '1 minute' where id = ${attempt!.id}`.execute(database.db);
+    const report = await feeder.feedOnce();
+    expect(report.requeued).toBeGreaterThanOrEqual(1);
+    expect((await queue.getJob(attempt!.id))?.data.attemptId).toBe(attempt!.id);
+  });
+
+  it('completes a running campaign once every recipient is done and no attempt is open', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 2, firstNumber: 31_617_000_000 });
+    const feeder = createFeeder(deps);
+    await feeder.feedOnce();
+    await database.db.updateTable('call_attempts').set({ status: 'started' }).where('campaign_id', '=', campaignId).execute();
+    await database.db.updateTable('recipients').set({ status: 'done' }).where('campaign_id', '=', campaignId).execute();
+    await feeder.feedOnce();
+    const open = await database.db.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirstOrThrow();
+    expect(open.status).toBe('running');
+    await database.db
+      .updateTable('call_attempts')
+      .set({ status: 'ended', outcome: 'completed' })
+      .where('campaign_id', '=', campaignId)
+      .execute();
+    await feeder.feedOnce();
+    const done = await database.db
+      .selectFrom('campaigns')
+      .select(['status', 'completed_at'])
+      .where('id', '=', campaignId)
+      .executeTakeFirstOrThrow();
+    expect(done.status).toBe('completed');
+    expect(done.completed_at).toBeInstanceOf(Date);
+  });
+
+  it('hangs up live calls of a cancelled campaign', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_618_000_000 });
+    await createFeeder(deps).feedOnce();
+    await database.db
+      .updateTable('call_attempts')
+      .set({ status: 'answered', call_uuid: 'live-uuid-1' })
+      .where('campaign_id', '=', campaignId)
+      .execute();
+    await database.db.updateTable('campaigns').set({ status: 'cancelled' }).where('id', '=', campaignId).execute();
+    await createFeeder(deps).feedOnce();
+    expect(hungUp).toContain('live-uuid-1');
+  });
+});

@@ -1,0 +1,43 @@
+import { createApiKey } from '../../src/api/api-keys.ts';
+import type { Db } from '../../src/db/connect.ts';
+import type { CallWindowJson } from '../../src/db/database.ts';
+
+export interface SeedOptions {
+  recipients: number;
+  /** First number; the rest count up from it. */
+  firstNumber?: number;
+  status?: 'running' | 'paused' | 'cancelled';
+  callWindow?: CallWindowJson | null;
+  timezone?: string;
+  startAt?: Date;
+}
+
+/** A campaign with `recipients` pending recipients, inserted directly (no intake API). */
+export async function seedCampaign(db: Db, options: SeedOptions): Promise<{ campaignId: string; numbers: string[] }> {
+  const key = await createApiKey(db, `dispatch-${Math.random()}`);
+  const campaign = await db
+    .insertInto('campaigns')
+    .values({
+      api_key_id: key.id,
+      name: 'dispatch test',
+      from_number: '+31201234567',
+      ncco: JSON.stringify([{ action: 'talk', text: 'Hello {{name}}' }]),
+      status: options.status ?? 'running',
+      start_at: options.startAt ?? new Date(Date.now() - 1000),
+      timezone: options.timezone ?? 'UTC',
+      call_window: options.callWindow ? JSON.stringify(options.callWindow) : null,
+      retry_policy: JSON.stringify({ maxAttempts: 1, retryOn: [], delaySeconds: 60 }),
+      recipient_count: options.recipients,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const first = options.firstNumber ?? 31_612_000_000;
+  const numbers = Array.from({ length: options.recipients }, (_, i) => `+${first + i}`);
+  if (numbers.length > 0) {
+    await db
+      .insertInto('recipients')
+      .values(numbers.map((number, i) => ({ campaign_id: campaign.id, number, data: JSON.stringify({ name: `r${i}` }) })))
+      .execute();
+  }
+  return { campaignId: campaign.id, numbers };
+}
