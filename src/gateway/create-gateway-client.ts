@@ -35,11 +35,18 @@ export interface GatewayConnection {
   close(): Promise<void>;
 }
 
-export function createGatewayConnection(config: Config, deps: GatewayClientDeps): GatewayConnection {
-  const agent = createGatewayAgent();
-  const logger = deps.logger.child({ component: 'gateway', provider: config.gateway.provider });
+/**
+ * `forCalls: false` is for application management: a new user has no application id yet, and
+ * KPN needs the `ApplicationId` header on call requests only.
+ */
+export function createGatewayConnection(config: Config, deps: GatewayClientDeps, forCalls = true): GatewayConnection {
   const { gateway } = config;
-  const applicationId = must(gateway.applicationId, 'GATEWAY_APPLICATION_ID');
+  const needsApplicationId = forCalls || gateway.provider === 'vonage';
+  const applicationId = needsApplicationId
+    ? must(gateway.applicationId, 'GATEWAY_APPLICATION_ID')
+    : gateway.applicationId;
+  const agent = createGatewayAgent();
+  const logger = deps.logger.child({ component: 'gateway', provider: gateway.provider });
   let authorizer: Authorizer;
   let tokenFetches = () => 0;
   if (gateway.provider === 'kpn') {
@@ -63,13 +70,13 @@ export function createGatewayConnection(config: Config, deps: GatewayClientDeps)
       replace: (stale) => token.replace(stale),
       headers: (credential) => ({
         authorization: `Bearer ${credential}`,
-        applicationid: applicationId,
+        ...(applicationId ? { applicationid: applicationId } : {}),
         'api-version': 'v1',
       }),
     };
   } else {
     const key = loadPrivateKey(must(gateway.privateKey, 'VONAGE_PRIVATE_KEY'));
-    const sign = () => signApplicationJwt(applicationId, key);
+    const sign = () => signApplicationJwt(applicationId as string, key);
     authorizer = { credential: sign, replace: sign, headers: (jwt) => ({ authorization: `Bearer ${jwt}` }) };
   }
   const baseUrl = gateway.provider === 'kpn' ? gateway.url : vonageBaseUrl(gateway.url);

@@ -42,7 +42,7 @@ const directBody = z
     message: 'exactly one of ncco and answer_url is required',
     path: ['answer_url'],
   })
-  .refine((body) => (body.from === undefined) !== (body.random_from_number === true), {
+  .refine((body) => (body.from !== undefined) !== (body.random_from_number === true), {
     message: 'exactly one of from and random_from_number is required',
     path: ['from'],
   });
