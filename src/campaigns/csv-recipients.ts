@@ -24,6 +24,11 @@ interface Columns {
 export async function* csvRecipients(source: Readable): AsyncGenerator<RawRecipient> {
   const parser = parse({ bom: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES });
   source.on('error', (err) => parser.destroy(err));
+  // A client that disconnects mid-upload may close the stream without an error; without this
+  // the parser would wait forever for the rest of the file, holding the transaction open.
+  source.on('close', () => {
+    if (!source.readableEnded) parser.destroy(new AppError('invalid_csv', 400, 'Upload ended before the file did'));
+  });
   source.pipe(parser);
   let columns: Columns | undefined;
   let index = 0;
