@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +29,7 @@ describe('CSV upload over a real socket', () => {
     request(`${base}/v1/campaigns/${id}/recipients`, {
       method: 'POST',
       headers: { authorization: auth, 'content-type': 'text/csv' },
-      body,
+      body: Readable.from(body),
     });
 
   it('streams a chunked upload into the campaign', async () => {
