@@ -46,6 +46,17 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  application: {
+    summary: 'Register and manage the Vonage application through the gateway (/applications)',
+    usage:
+      'callcast application create --name <name> [--answer-url <url>] [--event-url <url>] | list | show <id> | ' +
+      'update <id> [--name <name>] [--answer-url <url>] [--event-url <url>] | delete <id>',
+    needs: ['GATEWAY_CLIENT_ID', 'GATEWAY_CLIENT_SECRET'],
+    async run(args, env) {
+      const { runApplicationCommand } = await import('./gateway/application-command.ts');
+      return runApplicationCommand(args, loadConfig(env, this.needs));
+    },
+  },
   simulator: {
     summary: 'Run the gateway simulator (token, calls, applications, event callbacks) on loopback',
     usage: 'callcast simulator   (env: SIMULATOR_HOST, SIMULATOR_PORT, SIMULATOR_CALLS_PER_SECOND, SIMULATOR_*)',
