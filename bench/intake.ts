@@ -13,7 +13,7 @@ import { startSimulator } from '../src/simulator/simulator.ts';
 import { ApiClient, campaignBody } from './lib/api.ts';
 import { flags, int, intList } from './lib/args.ts';
 import { writeRecipientsCsv } from './lib/csv.ts';
-import { createDeployment, sleep } from './lib/deployment.ts';
+import { createDeployment, sleep, UNLIMITED_QUOTA } from './lib/deployment.ts';
 import { note } from './lib/output.ts';
 import { processMemory, redisMemory, sampleMemory } from './lib/probes.ts';
 import { runBenchmark } from './lib/runner.ts';
@@ -52,7 +52,11 @@ async function runIntake(services: BenchServices, rows: number) {
   const csvBytes = await writeRecipientsCsv(file, rows);
   note(`rows=${rows}: CSV written (${Math.round(csvBytes / 1024 / 1024)} MB)`);
   // The gateway is there so workers can run; intake itself never talks to it.
-  const sim = await startSimulator({ timeScale: 0.02, outcomes: { answered: 1 } });
+  const sim = await startSimulator({
+    ...UNLIMITED_QUOTA,
+    timeScale: 0.02,
+    outcomes: { answered: 1 },
+  });
   const deployment = await createDeployment(services, {
     label: `intake${rows}`,
     gateway: { url: sim.url, tokenUrl: sim.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' },

@@ -13,7 +13,7 @@ import { summarize } from './lib/analysis.ts';
 import { ApiClient, campaignBody } from './lib/api.ts';
 import { flags, int } from './lib/args.ts';
 import { benchNumber, digits } from './lib/csv.ts';
-import { createDeployment, sleep } from './lib/deployment.ts';
+import { createDeployment, sleep, UNLIMITED_QUOTA } from './lib/deployment.ts';
 import { analyzeDials, createCallRequests } from './lib/dial-log.ts';
 import { note } from './lib/output.ts';
 import { runBenchmark } from './lib/runner.ts';
@@ -47,7 +47,12 @@ await runBenchmark('reminders', { maxSeconds, out: args.out || undefined }, asyn
 
 async function runVariant(services: BenchServices, backlogSize: number) {
   const label = backlogSize ? `reminders-backlog${backlogSize}` : 'reminders-idle';
-  const sim = await startSimulator({ callsPerSecond: 3, timeScale: 0.02, outcomes: { answered: 1 } });
+  const sim = await startSimulator({
+    ...UNLIMITED_QUOTA,
+    callsPerSecond: 3,
+    timeScale: 0.02,
+    outcomes: { answered: 1 },
+  });
   const deployment = await createDeployment(services, {
     label,
     gateway: { url: sim.url, tokenUrl: sim.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' },

@@ -26,6 +26,8 @@ export interface DialStats {
   /** Numbers that got a second created call (every run uses a no-retry policy, so any is a bug). */
   duplicateDials: number;
   duplicateExamples: string[];
+  /** The busiest 1 s window, for diagnosis: its requests as ms after the first dial, with status. */
+  peakWindow: { fromMs: number; requests: Array<[atMs: number, status: number]> } | undefined;
 }
 
 /**
@@ -36,6 +38,7 @@ export function analyzeDials(log: readonly LoggedRequest[], from: number, second
   const until = from + seconds * 1000;
   const inWindow = createCallRequests(log).filter((entry) => entry.at >= from && entry.at < until);
   const times = inWindow.map((entry) => entry.at);
+  const peak = maxInWindow(times, 1000);
   const created = inWindow.filter((entry) => entry.status === 201);
   // Duplicates over the whole log, not only the window: a redial may come late.
   const everCreated = createCallRequests(log).filter((entry) => entry.status === 201);
@@ -45,12 +48,21 @@ export function analyzeDials(log: readonly LoggedRequest[], from: number, second
     requests: inWindow.length,
     created: created.length,
     achievedPerSecond: roundTo(created.length / seconds, 3),
-    maxInAnySecond: maxInWindow(times, 1000).max,
+    maxInAnySecond: peak.max,
     minGapMs: minGap(times),
     status429: inWindow.filter((entry) => entry.status === 429).length,
     otherErrors: inWindow.filter((entry) => entry.status !== 201 && entry.status !== 429).length,
     duplicateDials: duplicates.extra,
     duplicateExamples: duplicates.examples,
+    peakWindow:
+      peak.at === undefined
+        ? undefined
+        : {
+            fromMs: peak.at - from,
+            requests: inWindow
+              .filter((entry) => entry.at >= (peak.at as number) && entry.at < (peak.at as number) + 1000)
+              .map((entry) => [entry.at - from, entry.status]),
+          },
   };
 }
 

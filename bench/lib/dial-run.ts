@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { startSimulator } from '../../src/simulator/simulator.ts';
 import { ApiClient, campaignBody } from './api.ts';
 import { benchNumber, writeRecipientsCsv } from './csv.ts';
-import { createDeployment, sleep } from './deployment.ts';
+import { createDeployment, sleep, UNLIMITED_QUOTA } from './deployment.ts';
 import { analyzeDials, type DialStats, firstDialAt } from './dial-log.ts';
 import { note } from './output.ts';
 import { processCpuSeconds } from './probes.ts';
@@ -41,6 +41,7 @@ export async function runDialVariant(services: BenchServices, variant: DialVaria
   const label = `w${variant.workers}-cps${variant.callsPerSecond}`;
   const recipients = Math.ceil(variant.callsPerSecond * variant.seconds * RECIPIENT_HEADROOM) + 20;
   const sim = await startSimulator({
+    ...UNLIMITED_QUOTA,
     callsPerSecond: variant.callsPerSecond,
     // Calls play out 50x faster than life: events arrive, attempts end, nothing else changes.
     timeScale: 0.02,
