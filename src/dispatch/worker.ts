@@ -64,6 +64,9 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
       stalledInterval: config.workerLockMs,
       // A stalled job is safe to re-run (the attempt row decides), so it is never failed for stalling.
       maxStalledCount: 1000,
+      // Idle workers block on Redis at most 1 s (default 5 s), so a job released by a rate
+      // limit or a short pause is picked up promptly: the call rate depends on it.
+      drainDelay: 1,
       // Every call job carries `backoff: { type: CALL_BACKOFF }` (queue defaults).
       settings: { backoffStrategy: (attemptsMade: number) => callBackoffMs(attemptsMade) },
     },
