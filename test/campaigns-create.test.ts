@@ -66,9 +66,10 @@ describe('POST /v1/campaigns', () => {
     await h.db.deleteFrom('campaigns').execute();
   });
 
-  it('keeps a future startAt and accepts an answerUrl instead of an NCCO', async () => {
+  it('keeps a future startAt, an overnight window and an answerUrl instead of an NCCO', async () => {
     const startAt = '2030-01-02T08:00:00+01:00';
-    const body = campaignBody({ ncco: undefined, answerUrl: 'https://example.com/answer', startAt });
+    const callWindow = { start: '22:00', end: '02:00', days: [5, 6] };
+    const body = campaignBody({ ncco: undefined, answerUrl: 'https://example.com/answer', startAt, callWindow });
     const res = await postJson(h.app, '/v1/campaigns', auth, body);
     expect(res.statusCode).toBe(201);
     const row = await h.db
@@ -78,6 +79,7 @@ describe('POST /v1/campaigns', () => {
       .executeTakeFirstOrThrow();
     expect(row.start_at.toISOString()).toBe('2030-01-02T07:00:00.000Z');
     expect(row.answer_url).toBe('https://example.com/answer');
+    expect(row.call_window).toEqual(callWindow);
     expect(row.ncco).toBeNull();
     await h.db.deleteFrom('campaigns').execute();
   });
@@ -140,7 +142,8 @@ describe('POST /v1/campaigns', () => {
     ['an unknown field', { retries: 5 }, '(body)'],
     ['an invalid caller id', { from: 'hello' }, 'from'],
     ['an invalid campaign time zone', { timezone: 'Moon/Base' }, 'timezone'],
-    ['a call window that ends before it starts', { callWindow: { start: '20:00', end: '09:00' } }, 'callWindow.end'],
+    ['a call window that ends when it starts', { callWindow: { start: '09:00', end: '09:00' } }, 'callWindow.end'],
+    ['a call window hour of 24', { callWindow: { start: '09:00', end: '24:00' } }, 'callWindow.end'],
     ['a weekday out of range', { callWindow: { start: '09:00', end: '17:00', days: [0] } }, 'callWindow.days.0'],
     ['too many attempts', { retry: { maxAttempts: 11 } }, 'retry.maxAttempts'],
     ['a retry outcome that cannot retry', { retry: { retryOn: ['completed'] } }, 'retry.retryOn.0'],

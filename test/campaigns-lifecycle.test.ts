@@ -25,11 +25,11 @@ describe('campaign reads and pause/resume/cancel', () => {
   async function queueAttempts(campaignId: string, n: number): Promise<string[]> {
     const queued = await sql<{ id: string }>`
       with picked as (
-        update recipients set status = 'queued', attempt_count = attempt_count + 1
+        update recipients set status = 'queued'
         where id in (select id from recipients where campaign_id = ${campaignId} and status = 'pending' order by id limit ${n})
         returning id, number, attempt_count)
       insert into call_attempts (campaign_id, recipient_id, attempt_no, to_number)
-      select ${campaignId}::uuid, id, attempt_count, number from picked
+      select ${campaignId}::uuid, id, attempt_count + 1, number from picked
       returning id`.execute(h.db);
     const ids = queued.rows.map((row) => row.id);
     await h.queue.addBulk(

@@ -56,8 +56,8 @@ export async function changeCampaignStatus(
 
 /**
  * Deletes the campaign's never-dialed attempts. On pause their recipients go back to pending;
- * on cancel every pending or queued recipient is cancelled. `attempt_count` is recounted from
- * the attempts left, whichever moment the feeder counts an attempt at.
+ * on cancel every pending or queued recipient is cancelled. `attempt_count` stays: the worker
+ * counts an attempt when it claims it (queued → dialing), so a queued one was never counted.
  */
 async function releaseQueuedAttempts(trx: Trx, campaignId: string, action: 'pause' | 'cancel'): Promise<string[]> {
   const deleted = await trx
@@ -67,16 +67,10 @@ async function releaseQueuedAttempts(trx: Trx, campaignId: string, action: 'paus
     .returning(['id', 'recipient_id'])
     .execute();
   const recipientIds = deleted.flatMap((row) => (row.recipient_id ? [row.recipient_id] : []));
-  if (recipientIds.length > 0) {
+  if (action === 'pause' && recipientIds.length > 0) {
     await trx
       .updateTable('recipients')
-      .set((eb) => ({
-        attempt_count: eb
-          .selectFrom('call_attempts')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('call_attempts.recipient_id', '=', 'recipients.id'),
-        ...(action === 'pause' && { status: 'pending' as const }),
-      }))
+      .set({ status: 'pending' })
       .where('id', 'in', recipientIds)
       .where('status', '=', 'queued')
       .execute();

@@ -35,9 +35,9 @@ export const callWindowSchema = z
   .strictObject({
     /** Local time calls may start, in the recipient's zone (or the campaign's). */
     start: clock,
-    /** Local time after which no call starts; later than `start` (no overnight windows). */
+    /** Local time from which no call starts; at or before `start` means the window runs past midnight. */
     end: clock,
-    /** ISO weekdays, 1 = Monday … 7 = Sunday; default every day. */
+    /** ISO weekdays the window opens on, 1 = Monday … 7 = Sunday; default every day. */
     days: z
       .array(z.number().int().min(1).max(7))
       .min(1)
@@ -45,7 +45,8 @@ export const callWindowSchema = z
       .refine((days) => new Set(days).size === days.length, 'days must not repeat')
       .default([1, 2, 3, 4, 5, 6, 7]),
   })
-  .refine((window) => window.start < window.end, { message: 'end must be later than start', path: ['end'] });
+  // Equal ends would mean "always" or "never"; a campaign that may call any time omits the window.
+  .refine((window) => window.start !== window.end, { message: 'end must differ from start', path: ['end'] });
 
 /** Outcomes a retry policy may name: the ones a later attempt could change. */
 export const RETRYABLE_OUTCOMES = OUTCOMES.filter((outcome) => !['completed', 'rejected', 'skipped'].includes(outcome));
