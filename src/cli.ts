@@ -83,6 +83,19 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  demo: {
+    summary: 'Run everything locally against the gateway simulator: one campaign and one reminder, watched to the end',
+    usage: 'callcast demo [--recipients 30] [--workers 2] [--timeout 180]',
+    needs: [],
+    async run(args, env) {
+      const { runDemo } = await import('./demo/demo.ts');
+      return runDemo(env, {
+        recipients: intFlag(args, '--recipients', 30, 1, 10_000),
+        workers: intFlag(args, '--workers', 2, 1, 16),
+        timeoutSeconds: intFlag(args, '--timeout', 180, 10, 3_600),
+      });
+    },
+  },
   api: {
     summary: 'Run the HTTP API and webhook receiver',
     usage: 'callcast api',
@@ -96,6 +109,17 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** Reads `--name N` from args, within bounds, or the default. */
+function intFlag(args: string[], name: string, fallback: number, min: number, max: number): number {
+  const index = args.indexOf(name);
+  if (index < 0) return fallback;
+  const value = Number(args[index + 1]);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new AppError('validation_failed', 2, `${name} takes a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
 
 function usageError(usage: string): AppError {
   return new AppError('validation_failed', 2, `Usage: ${usage}`);
