@@ -131,6 +131,18 @@ describe('gateway client against the simulator (KPN)', () => {
     }
   });
 
+  it('a token endpoint outage is transient and the call was certainly not sent', async () => {
+    const client = createGatewayClient(config(), { logger });
+    try {
+      simulator.configure({ tokenEndpointDown: true });
+      const error = await failure(client.createCall(request('o1')));
+      expect(error).toMatchObject({ kind: 'transient', httpStatus: 503, maybeDelivered: false });
+      expect(simulator.requests().some((r) => r.path === '/voice/calls')).toBe(false);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('classifies a per-second 429 as rate_limited with Retry-After, or ~1 s without it', async () => {
     const client = createGatewayClient(config(), { logger });
     try {

@@ -94,7 +94,7 @@ export class OAuthToken {
         body: new URLSearchParams({ client_id: clientId, client_secret: clientSecret }).toString(),
       });
     } catch (thrown) {
-      throw classifyNetworkError(thrown, 'fetch access token');
+      throw notDelivered(classifyNetworkError(thrown, 'fetch access token'));
     }
     const text = await response.body.text();
     const body = parseJson(text);
@@ -110,7 +110,7 @@ export class OAuthToken {
           problem: error.problem,
         });
       }
-      throw error;
+      throw notDelivered(error);
     }
     const parsed = tokenResponseSchema.safeParse(body);
     if (!parsed.success) throw new GatewayError('transient', 'fetch access token: response has no access_token');
@@ -125,6 +125,19 @@ export class OAuthToken {
 export function isFresh(token: CachedToken, now: number): boolean {
   const margin = Math.min(REFRESH_MARGIN_MS, token.lifetimeMs / 2);
   return token.expiresAt - now > margin;
+}
+
+/** A failed token fetch means the call request itself was never sent: nothing to reconcile. */
+function notDelivered(error: GatewayError): GatewayError {
+  return new GatewayError(error.kind, error.message, {
+    httpStatus: error.httpStatus,
+    retryAfterMs: error.retryAfterMs,
+    quota: error.quota,
+    problem: error.problem,
+    traceId: error.traceId,
+    maybeDelivered: false,
+    cause: error.cause,
+  });
 }
 
 function parseJson(text: string): unknown {

@@ -11,7 +11,8 @@ import { tokenFault } from './token-store.ts';
  */
 export async function passGate(ctx: SimContext, exchange: Exchange, direct: boolean): Promise<boolean> {
   const options = ctx.options();
-  if (options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
+  // Unref'd: a closing simulator does not wait out the added latency of requests it is dropping.
+  if (options.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, options.latencyMs).unref());
   const now = Date.now();
   if (!direct) setQuotaHeaders(ctx, exchange, now);
   if (!authenticate(ctx, exchange, direct, now)) return false;

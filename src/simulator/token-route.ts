@@ -23,7 +23,8 @@ export function handleToken(ctx: SimContext, exchange: Exchange): void {
     return;
   }
   const { clientId, clientSecret } = credentials(exchange);
-  if (exchange.query.get('grant_type') !== 'client_credentials') {
+  const form = (exchange.body && typeof exchange.body === 'object' ? exchange.body : {}) as { grant_type?: unknown };
+  if ((exchange.query.get('grant_type') ?? form.grant_type) !== 'client_credentials') {
     send(exchange, 400, { ErrorCode: 'invalid_request', Error: 'Unsupported grant type : null' });
     return;
   }
