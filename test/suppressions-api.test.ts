@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isSuppressedForCampaign } from '../src/suppressions/suppression.repository.ts';
 import { campaignBody, type IntakeHarness, postJson, startIntakeHarness } from './support/campaigns-harness.ts';
 
 describe('/v1/suppressions', () => {
@@ -58,6 +59,49 @@ describe('/v1/suppressions', () => {
       { number: '+31612345611', status: 'pending', final_outcome: null },
     ]);
     expect((await statuses(theirCampaign)).map((row) => row.status)).toEqual(['pending', 'pending']);
+  });
+
+  it('withdraws a queued, never-dialed attempt of a newly suppressed number and removes its job', async () => {
+    const body = campaignBody({ recipients: [{ number: '+31612345640' }, { number: '+31612345641' }] });
+    const id = (await postJson(h.app, '/v1/campaigns', mine.authorization, body)).json().id;
+    const recipients = await h.db
+      .selectFrom('recipients')
+      .select(['id', 'number'])
+      .where('campaign_id', '=', id)
+      .orderBy('number')
+      .execute();
+    const attempts = await h.db
+      .insertInto('call_attempts')
+      .values(
+        recipients.map((r, i) => ({
+          campaign_id: id,
+          recipient_id: r.id,
+          attempt_no: 1,
+          to_number: r.number,
+          status: i === 0 ? 'queued' : 'dialing',
+        })),
+      )
+      .returning('id')
+      .execute();
+    await h.db.updateTable('recipients').set({ status: 'queued' }).where('campaign_id', '=', id).execute();
+    await h.queue.add('call', { attemptId: attempts[0]!.id, v: 1 }, { jobId: attempts[0]!.id });
+    await postJson(h.app, '/v1/suppressions', mine.authorization, { numbers: ['+31612345640', '+31612345641'] });
+    expect(await h.db.selectFrom('call_attempts').select('status').where('campaign_id', '=', id).execute()).toEqual([
+      { status: 'dialing' },
+    ]);
+    expect(await h.queue.getJob(attempts[0]!.id)).toBeUndefined();
+    const after = await h.db
+      .selectFrom('recipients')
+      .select(['number', 'status'])
+      .where('campaign_id', '=', id)
+      .orderBy('number')
+      .execute();
+    expect(after).toEqual([
+      { number: '+31612345640', status: 'cancelled' },
+      { number: '+31612345641', status: 'queued' },
+    ]);
+    expect(await isSuppressedForCampaign(h.db, id, '+31612345641')).toBe(true);
+    expect(await isSuppressedForCampaign(h.db, id, '+31612345642')).toBe(false);
   });
 
   it('DELETE /v1/suppressions/:number removes one number (204), then answers 404; a bad number is 400', async () => {

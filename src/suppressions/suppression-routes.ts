@@ -32,7 +32,7 @@ export async function suppressionRoutes(v1: FastifyInstance, deps: ApiDeps): Pro
   v1.post('/suppressions', async (request, reply) => {
     requireMediaType(request, ['application/json']);
     const body = parseOrThrow(suppressionsBodySchema, request.body);
-    const { changed, ...rest } = await suppress(deps.db, request.apiKeyId, body.numbers, region);
+    const { changed, ...rest } = await suppress({ ...deps, defaultRegion: region }, request.apiKeyId, body.numbers);
     return reply.status(201).send({ ...rest, added: changed });
   });
 

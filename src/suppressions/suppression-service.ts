@@ -1,6 +1,8 @@
 import { type E164, toE164 } from '../calls/phone-number.ts';
 import type { Db } from '../db/connect.ts';
+import { type CallQueue, removeCallJobs } from '../dispatch/queue.ts';
 import { AppError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
 import { addSuppressions, removeSuppressions } from './suppression.repository.ts';
 
 export interface NumberRejection {
@@ -33,15 +35,34 @@ export function normalizeNumbers(
   return { valid: [...valid], rejected };
 }
 
+export interface SuppressDeps {
+  db: Db;
+  queue: CallQueue;
+  logger: Logger;
+  defaultRegion: string;
+}
+
+/** Adds numbers to the list and withdraws their never-dialed attempts (jobs removed after commit). */
 export async function suppress(
-  db: Db,
+  deps: SuppressDeps,
   apiKeyId: string,
   numbers: readonly string[],
-  defaultRegion: string,
 ): Promise<SuppressionChange> {
-  const { valid, rejected } = normalizeNumbers(numbers, defaultRegion);
-  const changed = await db.transaction().execute((trx) => addSuppressions(trx, apiKeyId, valid));
-  return { accepted: valid.length, changed, rejectedCount: rejected.length, rejected };
+  const { valid, rejected } = normalizeNumbers(numbers, deps.defaultRegion);
+  const { added, withdrawnAttempts } = await deps.db
+    .transaction()
+    .execute((trx) => addSuppressions(trx, apiKeyId, valid));
+  if (withdrawnAttempts.length > 0) await removeJobs(deps, withdrawnAttempts);
+  return { accepted: valid.length, changed: added, rejectedCount: rejected.length, rejected };
+}
+
+// The attempts are gone from Postgres, so a job left in Redis fails its claim and is dropped.
+async function removeJobs(deps: SuppressDeps, attemptIds: string[]): Promise<void> {
+  try {
+    await removeCallJobs(deps.queue, attemptIds);
+  } catch (err) {
+    deps.logger.warn({ err, attempts: attemptIds.length }, 'could not remove jobs of suppressed numbers');
+  }
 }
 
 export async function unsuppress(

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { E164 } from '../calls/phone-number.ts';
-import type { DbOrTrx } from '../db/connect.ts';
+import type { DbOrTrx, Trx } from '../db/connect.ts';
 
 /**
  * The do-not-call list, one per API key. Intake rejects listed numbers (`suppressed_number`);
@@ -19,36 +19,78 @@ export async function suppressedAmong(db: DbOrTrx, apiKeyId: string, numbers: re
   return new Set(rows.map((row) => row.number));
 }
 
-export async function isSuppressed(db: DbOrTrx, apiKeyId: string, number: E164): Promise<boolean> {
+export async function isSuppressed(db: DbOrTrx, apiKeyId: string, number: E164 | string): Promise<boolean> {
   return (await suppressedAmong(db, apiKeyId, [number])).has(number);
 }
 
-/** Adds numbers; returns how many were new. Pending recipients with them are cancelled (`suppressed`). */
-export async function addSuppressions(db: DbOrTrx, apiKeyId: string, numbers: readonly E164[]): Promise<number> {
-  if (numbers.length === 0) return 0;
+/** For the worker's last check before dialing: is `number` suppressed by the campaign's owner? */
+export async function isSuppressedForCampaign(
+  db: DbOrTrx,
+  campaignId: string,
+  number: E164 | string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('suppressions as s')
+    .innerJoin('campaigns as c', 'c.api_key_id', 's.api_key_id')
+    .select('s.number')
+    .where('c.id', '=', campaignId)
+    .where('s.number', '=', number)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Adds numbers; returns how many were new and the never-dialed attempts withdrawn for them (the
+ * caller removes their jobs after the commit). Recipients with these numbers that are pending or
+ * queued in the key's open campaigns are cancelled with final_outcome `suppressed`; a call already
+ * being dialed is not stopped.
+ */
+export async function addSuppressions(
+  trx: Trx,
+  apiKeyId: string,
+  numbers: readonly E164[],
+): Promise<{ added: number; withdrawnAttempts: string[] }> {
+  if (numbers.length === 0) return { added: 0, withdrawnAttempts: [] };
   const added = await sql<{ number: string }>`
     insert into suppressions (api_key_id, number)
     select ${apiKeyId}::uuid, n from unnest(${sql.val(numbers)}::text[]) as n
     on conflict do nothing
-    returning number`.execute(db);
-  await cancelPendingRecipients(db, apiKeyId, numbers);
-  return added.rows.length;
-}
-
-async function cancelPendingRecipients(db: DbOrTrx, apiKeyId: string, numbers: readonly E164[]): Promise<void> {
-  await db
+    returning number`.execute(trx);
+  const withdrawn = await trx
+    .deleteFrom('call_attempts')
+    .where('status', '=', 'queued')
+    .where('to_number', '=', sql<string>`any(${sql.val(numbers)}::text[])`)
+    .where('campaign_id', 'in', openCampaignsOf(trx, apiKeyId))
+    .returning('id')
+    .execute();
+  await trx
     .updateTable('recipients')
     .set({ status: 'cancelled', final_outcome: 'suppressed' })
-    .where('status', '=', 'pending')
+    .where('status', 'in', ['pending', 'queued'])
     .where('number', '=', sql<string>`any(${sql.val(numbers)}::text[])`)
-    .where('campaign_id', 'in', (qb) =>
-      qb
-        .selectFrom('campaigns')
-        .select('id')
-        .where('api_key_id', '=', apiKeyId)
-        .where('status', 'in', ['running', 'paused']),
+    .where('campaign_id', 'in', openCampaignsOf(trx, apiKeyId))
+    // A queued recipient whose attempt is already dialing keeps its status; the call settles it.
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('call_attempts as a')
+            .select('a.id')
+            .whereRef('a.recipient_id', '=', 'recipients.id')
+            .where('a.status', '<>', 'ended'),
+        ),
+      ),
     )
     .execute();
+  return { added: added.rows.length, withdrawnAttempts: withdrawn.map((row) => row.id) };
+}
+
+function openCampaignsOf(trx: Trx, apiKeyId: string) {
+  return trx
+    .selectFrom('campaigns')
+    .select('id')
+    .where('api_key_id', '=', apiKeyId)
+    .where('status', 'in', ['running', 'paused']);
 }
 
 /** Removes numbers; returns how many were on the list. */
