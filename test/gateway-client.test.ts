@@ -219,6 +219,20 @@ describe('gateway client against the simulator (KPN)', () => {
     }
   });
 
+  it('degrades to a per-process token when Redis is unreachable', async () => {
+    // Port 1 refuses connections; with an offline queue the commands wait until our 1 s timeout.
+    const down = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    down.on('error', () => undefined);
+    const client = createGatewayClient(config(), { logger, redis: down });
+    try {
+      expect((await client.createCall(request('x1'))).uuid).toBeTruthy();
+      expect(client.tokenFetches()).toBe(1);
+    } finally {
+      await client.close();
+      down.disconnect();
+    }
+  });
+
   it('shares one token between processes through Redis', async () => {
     const redisA = new Redis(testRedisUrl());
     const redisB = new Redis(testRedisUrl());
