@@ -11,7 +11,7 @@
 import { join } from 'node:path';
 import { startSimulator } from '../src/simulator/simulator.ts';
 import { ApiClient, campaignBody } from './lib/api.ts';
-import { flags, int, intList } from './lib/args.ts';
+import { envList, flags, int, intList } from './lib/args.ts';
 import { writeRecipientsCsv } from './lib/csv.ts';
 import { createDeployment, sleep, UNLIMITED_QUOTA } from './lib/deployment.ts';
 import { note } from './lib/output.ts';
@@ -22,12 +22,14 @@ import type { BenchServices } from './lib/services.ts';
 const args = flags('usage: node bench/intake.ts [flags]', {
   rows: { default: '100000,1000000', help: 'CSV sizes, one variant each' },
   workers: { default: '1', help: 'worker processes running during and after intake (0: none)' },
+  env: { default: '', help: 'extra callcast settings, KEY=VALUE,… (e.g. FEEDER_WINDOW=500)' },
   settle: { default: '10', help: 'seconds to let the dispatcher run after intake before reading Redis' },
   out: { default: '', help: "result file; '-' prints only (default bench/results/intake.json)" },
 });
 const sizes = intList(args.rows, 'rows');
 const workers = int(args.workers, 'workers');
 const settleSeconds = int(args.settle, 'settle');
+const env = envList(args.env, 'env');
 const maxSeconds = 60 + sizes.reduce((sum, rows) => sum + 120 + rows / 2_000, 0);
 
 await runBenchmark('intake', { maxSeconds, out: args.out || undefined }, async ({ services }) => {
@@ -44,7 +46,7 @@ await runBenchmark('intake', { maxSeconds, out: args.out || undefined }, async (
       v.redisUsedMb <= target.redisUsedMb &&
       (v.rows < 1_000_000 || v.seconds <= target.secondsFor1M),
   );
-  return { workers, settleSeconds, target, met, variants };
+  return { workers, settleSeconds, env, target, met, variants };
 });
 
 async function runIntake(services: BenchServices, rows: number) {
@@ -61,6 +63,7 @@ async function runIntake(services: BenchServices, rows: number) {
     label: `intake${rows}`,
     gateway: { url: sim.url, tokenUrl: sim.tokenUrl, clientId: 'demo-client', clientSecret: 'demo-secret' },
     callsPerSecond: 3,
+    env,
   });
   try {
     const api = await deployment.startApi();
