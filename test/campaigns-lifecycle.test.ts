@@ -96,6 +96,36 @@ describe('campaign reads and pause/resume/cancel', () => {
     expect(await h.queue.getJob(attempts[0]!)).toBeDefined();
   });
 
+  it('pause waits for a feeder batch in flight and withdraws the attempts it queued', async () => {
+    const id = await create({ recipients: numbers(2, 400) });
+    let locked!: () => void;
+    let release!: () => void;
+    const hasLock = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The feeder's transaction shape: advisory lock on the campaign, then queued attempts.
+    const feeder = h.db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(hashtext(${id}))`.execute(trx);
+      await sql`
+        with picked as (update recipients set status = 'queued' where campaign_id = ${id} returning id, number)
+        insert into call_attempts (campaign_id, recipient_id, attempt_no, to_number)
+        select ${id}::uuid, id, 1, number from picked`.execute(trx);
+      locked();
+      await released;
+    });
+    await hasLock;
+    const pausing = act(id, 'pause');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await feeder;
+    expect((await pausing).json().status).toBe('paused');
+    expect(await h.count('call_attempts', id)).toBe(0);
+    expect((await get(`/v1/campaigns/${id}`)).json().recipients).toMatchObject({ pending: 2, queued: 0 });
+  });
+
   it('resume sets running again; pausing twice is a no-op success', async () => {
     const id = await create();
     expect((await act(id, 'pause')).json().status).toBe('paused');

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db, Trx } from '../db/connect.ts';
 import type { Campaign, CampaignStatus } from '../db/database.ts';
 import type { CallQueue } from '../dispatch/queue.ts';
@@ -40,6 +41,9 @@ export async function changeCampaignStatus(
   action: CampaignAction,
 ): Promise<Campaign> {
   const { campaign, releasedAttempts } = await deps.db.transaction().execute(async (trx) => {
+    // The feeder queues each campaign's batches under this advisory lock: waiting for it here
+    // means a batch in flight is committed (and so withdrawn below) before the status changes.
+    if (action !== 'resume') await sql`select pg_advisory_xact_lock(hashtext(${id}))`.execute(trx);
     const current = await lockCampaign(trx, apiKeyId, id);
     if (!canApply(action, current.status)) {
       throw new AppError('invalid_state', 409, `Cannot ${action} a ${current.status} campaign`, {
