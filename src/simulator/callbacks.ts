@@ -63,11 +63,16 @@ export async function deliverAnswer(ctx: RunnerContext, call: SimCall): Promise<
   const regional = { ...query, region_url: 'https://api-eu-3.vonage.com' };
   const url = call.answerMethod === 'GET' ? withQuery(call.answerUrl, regional) : call.answerUrl;
   const entry = { at, kind: 'answer' as const, uuid: call.uuid, attempt: call.attempt, url };
+  const body = call.answerMethod === 'POST' ? JSON.stringify(regional) : undefined;
+  const headers: Record<string, string> = body ? { 'content-type': 'application/json' } : {};
+  // Signed webhooks cover the answer request as well; a GET hashes the empty body.
+  const secret = ctx.options().signatureSecret;
+  if (secret) headers.authorization = `Bearer ${await sign(body ?? '', secret, ctx.options().apiKey)}`;
   try {
     const response = await request(url, {
       method: call.answerMethod,
-      headers: call.answerMethod === 'POST' ? { 'content-type': 'application/json' } : {},
-      body: call.answerMethod === 'POST' ? JSON.stringify(regional) : undefined,
+      headers,
+      body,
       dispatcher: ctx.agent,
       headersTimeout: ANSWER_READ_TIMEOUT_MS,
       bodyTimeout: ANSWER_READ_TIMEOUT_MS,
