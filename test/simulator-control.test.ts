@@ -27,7 +27,10 @@ describe('gateway simulator: token endpoint and control API', () => {
     const body = (await good.json()) as Record<string, unknown>;
     expect(body).toMatchObject({ expires_in: '3599', status: 'approved', refresh_token_expires_in: '0' });
     expect(Number(body.issued_at)).toBeGreaterThan(1.7e12);
-    expect((await token('wrong')).status).toBe(401);
+    const refused = await token('wrong');
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('api-version')).toBe('v1');
+    expect(refused.headers.get('quota-limit')).toBeTruthy();
   });
 
   it('is reconfigured over HTTP, logs API requests only, and resets', async () => {

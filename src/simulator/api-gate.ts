@@ -36,7 +36,7 @@ export async function passGate(ctx: SimContext, exchange: Exchange, direct: bool
 }
 
 /** KPN's header set (voice-api.md §8), on every answer of the KPN API. */
-function setQuotaHeaders(ctx: SimContext, exchange: Exchange, now: number): void {
+export function setQuotaHeaders(ctx: SimContext, exchange: Exchange, now: number): void {
   const options = ctx.options();
   const quota = ctx.quota.state(options.quotaLimit, options.quotaWindowMs, now);
   const { interval, timeUnit } = intervalHeaders(quota.windowMs);

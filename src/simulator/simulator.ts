@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent } from 'undici';
-import { passGate } from './api-gate.ts';
+import { passGate, setQuotaHeaders } from './api-gate.ts';
 import { handleApplications } from './applications.ts';
 import { handleGetCall, handleUpdateCall } from './call-control.ts';
 import { CallRunner } from './call-runner.ts';
@@ -139,6 +139,8 @@ const APPLICATION = /^\/applications(?:\/([^/]+))?$/;
 
 async function route(ctx: SimContext, exchange: Exchange): Promise<void> {
   const { method, path } = exchange;
+  // KPN's header set goes on every answer of its proxy, refusals included; Vonage direct sends none.
+  if (!path.startsWith('/v1/')) setQuotaHeaders(ctx, exchange, Date.now());
   if (path === TOKEN_PATH) return handleToken(ctx, exchange);
   const callMatch = CALL.exec(path);
   const appMatch = APPLICATION.exec(path);
