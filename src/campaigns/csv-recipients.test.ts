@@ -16,6 +16,21 @@ describe('csvRecipients', () => {
     ]);
   });
 
+  it('reads Dutch Excel exports separated by semicolons, and tab-separated files', async () => {
+    const semicolons = await collect('number;naam;bedrag\r\n0612345678;"de Vries, Jan";12,50\r\n');
+    expect(semicolons).toEqual([
+      { index: 0, line: 2, number: '0612345678', timezone: null, data: { naam: 'de Vries, Jan', bedrag: '12,50' } },
+    ]);
+    const tabs = await collect('number\ttimezone\n+31612345678\tUTC\n');
+    expect(tabs[0]).toMatchObject({ number: '+31612345678', timezone: 'UTC' });
+  });
+
+  it('finds the header even when it arrives split over several chunks', async () => {
+    const rows = [];
+    for await (const row of csvRecipients(Readable.from(['num', 'ber;na', 'me\n+316123', '45678;A\n']))) rows.push(row);
+    expect(rows).toEqual([{ index: 0, line: 2, number: '+31612345678', timezone: null, data: { name: 'A' } }]);
+  });
+
   it('skips blank and all-empty rows without counting them as indexes', async () => {
     const rows = await collect('number,name\n\n,\n+31612345678,a\n\n+31612345679,b\n');
     expect(rows.map((row) => [row.index, row.line, row.number])).toEqual([

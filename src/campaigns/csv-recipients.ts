@@ -1,12 +1,14 @@
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { AppError } from '../errors.ts';
+import { sniffDelimiter } from './csv-delimiter.ts';
 import type { RawRecipient } from './recipient-rows.ts';
 
 /**
  * Streams recipients out of a CSV upload. The header row names the columns: `number` is
  * required, `timezone` optional, every other column goes into the recipient's `data` under its
- * header name. Handles a UTF-8 BOM, quoted fields and blank lines. A structural problem
+ * header name. Handles a UTF-8 BOM, quoted fields, blank lines, and `;` or tab separators
+ * (decided by the header row). A structural problem
  * (unclosed quote, a row with a different number of fields, no `number` column) throws
  * `invalid_csv` 400 so the caller's transaction stores nothing; bad values in a well-formed row
  * are the intake's per-row rejections instead.
@@ -22,14 +24,15 @@ interface Columns {
 }
 
 export async function* csvRecipients(source: Readable): AsyncGenerator<RawRecipient> {
-  const parser = parse({ bom: true, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES });
-  source.on('error', (err) => parser.destroy(err));
+  const { delimiter, stream } = await sniffDelimiter(source);
+  const parser = parse({ bom: true, delimiter, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES });
+  stream.on('error', (err) => parser.destroy(err));
   // A client that disconnects mid-upload may close the stream without an error; without this
   // the parser would wait forever for the rest of the file, holding the transaction open.
   source.on('close', () => {
     if (!source.readableEnded) parser.destroy(new AppError('invalid_csv', 400, 'Upload ended before the file did'));
   });
-  source.pipe(parser);
+  stream.pipe(parser);
   let columns: Columns | undefined;
   let index = 0;
   try {
@@ -46,7 +49,7 @@ export async function* csvRecipients(source: Readable): AsyncGenerator<RawRecipi
       ? new AppError('invalid_csv', 400, `Malformed CSV: ${err.message}`, { cause: err })
       : err;
   } finally {
-    source.unpipe(parser);
+    stream.unpipe(parser);
     parser.destroy();
   }
   if (!columns) throw new AppError('invalid_csv', 400, 'CSV is empty: expected a header row with a number column');
