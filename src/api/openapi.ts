@@ -118,7 +118,7 @@ function paths(): Record<string, unknown> {
       post: {
         summary: 'Add recipients: a JSON array (≤10,000) or a streamed text/csv upload of any size',
         description:
-          'CSV header: number[,timezone][,other columns → data]. Rows are accepted or rejected one by one; a malformed CSV structure is a 400 invalid_csv and stores nothing.',
+          'CSV header: number[,timezone][,other columns → data]; comma, semicolon or tab separated (the header decides); UTF-8, BOM allowed. Rows are accepted or rejected one by one; a malformed CSV structure is a 400 invalid_csv and stores nothing.',
         parameters: [idParam],
         requestBody: {
           required: true,
