@@ -147,3 +147,8 @@ create index recipients_by_campaign_id on recipients (campaign_id, id);
 -- A recipient's attempts for its CSV row come from call_attempts' unique (recipient_id, attempt_no).
 -- The calls list filters one campaign by number.
 create index call_attempts_by_number on call_attempts (campaign_id, to_number, created_at, id);
+
+-- Events are stored by the receiver (one insert, then 2xx) and applied to their attempt by the
+-- event applier soon after: applied_at marks the ones done. Only pending events are indexed.
+alter table call_events add column applied_at timestamptz;
+create index call_events_pending on call_events (id) where applied_at is null;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import {
   attemptRow,
   event,
@@ -75,7 +76,7 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     await postEvent(h, attemptId, event(leg, 'completed', 9, { duration: 6, price: 0.02 }));
     const late = await postEvent(h, attemptId, event(leg, 'ringing', 2));
     expect(late.statusCode).toBe(200);
-    expect(late.json()).toMatchObject({ stored: true, applied: 'ignore' });
+    expect(late.json()).toEqual({ stored: true, attemptFound: true });
     expect(await attemptRow(h, attemptId)).toMatchObject({
       status: 'ended',
       outcome: 'completed',
@@ -166,6 +167,7 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
       headers: { authorization: `Bearer ${await signBody('')}` },
     });
     expect(response.statusCode).toBe(200);
+    await applyPendingEvents(h.database.db);
     expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'ringing', call_uuid: leg });
   });
 

@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/config.ts';
 import type { CallOptionsJson, RetryPolicyJson } from '../src/db/database.ts';
 import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
 import { createLogger } from '../src/logger.ts';
+import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token-0123456789';
@@ -137,18 +138,21 @@ export interface PostOptions {
   raw?: string;
 }
 
-/** POSTs one event as the gateway would, signed unless told otherwise. */
+/** POSTs one event as the gateway would, signed unless told otherwise, then applies pending events. */
 export async function postEvent(h: WebhookHarness, attemptId: string, body: unknown, options: PostOptions = {}) {
   const raw = options.raw ?? JSON.stringify(body);
   const token = options.token === undefined ? WEBHOOK_TOKEN : options.token;
   const query = new URLSearchParams({ attempt: attemptId, ...(token === null ? {} : { token }) });
   const authorization = options.authorization === undefined ? `Bearer ${await signBody(raw)}` : options.authorization;
-  return h.app.inject({
+  const response = await h.app.inject({
     method: 'POST',
     url: `/webhooks/event?${query}`,
     headers: { 'content-type': 'application/json', ...(authorization === null ? {} : { authorization }) },
     payload: raw,
   });
+  // The API applies stored events right after answering; tests look at the state after that.
+  await applyPendingEvents(h.database.db);
+  return response;
 }
 
 /** A gateway event body for one leg, timestamps a second apart by sequence number. */

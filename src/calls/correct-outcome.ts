@@ -2,26 +2,54 @@ import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
 import { nextRetryAt } from './attempt-outcome.ts';
 import type { Outcome } from './call-status.ts';
+import type { BillingFields } from './event-plan.ts';
 
 /**
- * A failure status arriving after `completed` ended a never-answered attempt provisionally
- * (`unanswered`): the failure is the real outcome. The attempt takes it, and its recipient is
- * settled again under the campaign's policy (a busy line may retry where `unanswered` did not),
- * but only while this is still the recipient's latest attempt and nothing picked it up since.
+ * Late news for an attempt that had already ended, in one statement: billing (`completed`
+ * after a failure: keep the failure, fill in what the call cost) and/or a corrected outcome
+ * (a failure arriving after `completed` ended a never-answered attempt provisionally).
  */
-export async function correctOutcome(
+export async function amendEndedAttempt(
   trx: Trx,
   attemptId: string,
-  outcome: Outcome,
-  detail: string | null,
+  bill: BillingFields | null,
+  correct: { outcome: Outcome; detail: string | null } | null,
 ): Promise<void> {
   const attempt = await trx
     .updateTable('call_attempts')
-    .set({ outcome, detail, updated_at: sql`now()` })
+    .set({
+      ...(bill && {
+        duration_seconds: sql`coalesce(${bill.durationSeconds ?? null}::int, duration_seconds)`,
+        price: sql`coalesce(${bill.price ?? null}::numeric, price)`,
+        rate: sql`coalesce(${bill.rate ?? null}::numeric, rate)`,
+        network: sql`coalesce(${bill.network ?? null}, network)`,
+        ended_at: sql`coalesce(${bill.endedAt ?? null}::timestamptz, ended_at)`,
+      }),
+      ...(correct && { outcome: correct.outcome, detail: correct.detail }),
+      updated_at: sql`now()`,
+    })
     .where('id', '=', attemptId)
     .returning(['recipient_id', 'campaign_id', 'attempt_no'])
     .executeTakeFirst();
-  if (!attempt?.recipient_id || !attempt.campaign_id) return;
+  if (correct && attempt?.recipient_id && attempt.campaign_id) {
+    await resettleRecipient(
+      trx,
+      { ...attempt, recipient_id: attempt.recipient_id, campaign_id: attempt.campaign_id },
+      correct.outcome,
+    );
+  }
+}
+
+/**
+ * The recipient is settled again under the campaign's policy with the corrected outcome (a busy
+ * line may retry where `unanswered` did not), but only while this is still its latest attempt
+ * and nothing picked it up since.
+ */
+async function resettleRecipient(
+  trx: Trx,
+  attempt: { recipient_id: string; campaign_id: string; attempt_no: number },
+  outcome: Outcome,
+): Promise<void> {
   const campaign = await trx
     .selectFrom('campaigns')
     .select(['retry_policy', 'status'])

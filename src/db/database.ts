@@ -140,6 +140,8 @@ export interface CallEventsTable {
   dedupe_key: string;
   payload: Json<unknown>;
   received_at: Generated<Date>;
+  /** Set by the event applier once the event moved its attempt (0004); null while pending. */
+  applied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface SuppressionsTable {

@@ -3,8 +3,9 @@ import { z } from 'zod';
 import type { ApiDeps } from '../api/server.ts';
 import { AppError } from '../errors.ts';
 import { answerNcco, FALLBACK_NCCO } from './answer-ncco.ts';
+import { startEventApplier } from './event-applier.ts';
 import { parseEvent } from './event-payload.ts';
-import { receiveEvent } from './event-receiver.ts';
+import { storeEvent } from './event-receiver.ts';
 import { checkWebhookToken, type JtiClaim, verifySignedCallback } from './webhook-auth.ts';
 
 // Gateway callbacks are small JSON objects; anything near this is not one of them.
@@ -18,6 +19,8 @@ const attemptQuery = z.looseObject({ attempt: z.guid() });
  * hashes the exact bytes received, never re-serialized JSON.
  */
 export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const applier = startEventApplier(deps.db, deps.logger);
+  app.addHook('onClose', () => applier.close());
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CALLBACK_BODY_LIMIT_BYTES }, (_req, body, done) =>
@@ -29,7 +32,9 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       try {
         const attemptId = attemptIdOf(request.query);
         const parsed = parseEvent(request.method === 'GET' ? callbackFields(request.query) : jsonBody(request));
-        return await receiveEvent(deps.db, attemptId, parsed);
+        const result = await storeEvent(deps.db, attemptId, parsed);
+        if (result.stored && result.attemptFound) applier.wake();
+        return result;
       } catch (err) {
         // The gateway will deliver again after an error; let that delivery's jti through.
         await claim?.release().catch(() => {});
