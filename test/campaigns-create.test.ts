@@ -97,12 +97,14 @@ describe('POST /v1/campaigns', () => {
           { number: '0612345678' },
           { number: '+31612345679', timezone: 'Mars/Olympus' },
           { number: '+31612345680', timezone: 'Europe/Amsterdam' },
+          { number: '+31612345681', timezone: null },
+          { number: '+31612345682', timezone: '' },
         ],
       }),
     );
     expect(res.statusCode).toBe(201);
     const body = res.json();
-    expect(body.accepted).toBe(2);
+    expect(body.accepted).toBe(4);
     expect(body.rejectedCount).toBe(4);
     expect(body.rejected).toEqual([
       { index: 1, number: 'not a number', code: 'invalid_number' },
@@ -110,13 +112,13 @@ describe('POST /v1/campaigns', () => {
       { index: 3, number: '0612345678', code: 'duplicate_number' },
       { index: 4, number: '+31612345679', code: 'invalid_timezone' },
     ]);
-    expect(await h.count('recipients', body.id)).toBe(2);
+    expect(await h.count('recipients', body.id)).toBe(4);
     const campaign = await h.db
       .selectFrom('campaigns')
       .select('recipient_count')
       .where('id', '=', body.id)
       .executeTakeFirst();
-    expect(campaign?.recipient_count).toBe(2);
+    expect(campaign?.recipient_count).toBe(4);
     await h.db.deleteFrom('campaigns').execute();
   });
 

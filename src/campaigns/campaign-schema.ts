@@ -65,7 +65,7 @@ export const retrySchema = z.strictObject({
 export const recipientSchema = z.strictObject({
   /** Any common notation; normalized to E.164 with the service's default region. */
   number: z.string().min(1).max(64).meta({ example: '+31612345678' }),
-  timezone: z.string().min(1).max(64).optional().meta({ description: 'IANA zone; overrides the campaign zone' }),
+  timezone: z.string().max(64).nullable().optional().meta({ description: 'IANA zone; overrides the campaign zone' }),
   /** Values for the NCCO's `{{placeholders}}`. */
   data: z.record(z.string(), z.unknown()).optional(),
 });
