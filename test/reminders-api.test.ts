@@ -1,3 +1,5 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REMINDER_PRIORITY } from '../src/dispatch/jobs.ts';
 import { type IntakeHarness, postJson, startIntakeHarness } from './support/campaigns-harness.ts';
@@ -180,5 +182,23 @@ describe('reminders API', () => {
       headers: { authorization: auth },
     });
     expect(again.json().status).toBe('cancelled');
+  });
+
+  it('answers in the shapes GET /docs publishes, and the published request schema agrees with the route', async () => {
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs' })).json();
+    expect(doc.paths).toHaveProperty(['/v1/reminders/{id}']);
+    const ajv = new Ajv2020({ strict: false });
+    (addFormats as unknown as (ajv: Ajv2020) => void)(ajv);
+    const schemas = doc.components.schemas;
+    const recurrence = { cron: '0 9 * * 1-5', timezone: 'Europe/Amsterdam', until: '2030-01-01T00:00:00Z' };
+    const body = reminderBody({ at: undefined, recurrence, callWindow: { start: '08:00', end: '21:00' } });
+    expect(ajv.compile(schemas.CreateReminder)(body)).toBe(true);
+    expect(ajv.compile(schemas.CreateReminder)(reminderBody({ retries: 1 }))).toBe(false);
+    const created = await postJson(h.app, '/v1/reminders', auth, body);
+    const validDetail = ajv.compile(schemas.ReminderDetail);
+    expect(validDetail(created.json()), JSON.stringify(validDetail.errors)).toBe(true);
+    const page = (await get('/v1/reminders?limit=3')).json();
+    const validPage = ajv.compile(schemas.ReminderPage);
+    expect(validPage(page), JSON.stringify(validPage.errors)).toBe(true);
   });
 });

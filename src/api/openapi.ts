@@ -8,6 +8,7 @@ import {
   createdCampaignSchema,
   recipientUploadSchema,
 } from '../campaigns/campaign-view.ts';
+import { REMINDER_SCHEMAS, reminderPaths } from '../reminders/reminder-openapi.ts';
 import {
   suppressionsAddedSchema,
   suppressionsBodySchema,
@@ -44,7 +45,7 @@ type SchemaName = keyof typeof SCHEMAS;
 
 function componentSchemas(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, [schema, io]] of Object.entries(SCHEMAS)) {
+  for (const [name, [schema, io]] of Object.entries({ ...SCHEMAS, ...REMINDER_SCHEMAS })) {
     const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
     out[name] = json;
   }
@@ -169,7 +170,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'callcast', version: '0.1.0', description: 'Outbound phone-call campaigns.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    paths: paths(),
+    paths: { ...paths(), ...reminderPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

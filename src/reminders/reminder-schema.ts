@@ -54,3 +54,57 @@ export const createReminderSchema = z
 export type CreateReminderInput = z.output<typeof createReminderSchema>;
 
 export const reminderIdSchema = z.strictObject({ id: z.uuid() });
+
+/* Answers. The view types are inferred from these, and GET /docs publishes them. */
+
+const isoTime = z.iso.datetime({ offset: true });
+const callWindowView = z.object({ start: z.string(), end: z.string(), days: z.array(z.number().int()) });
+
+export const reminderViewSchema = z.object({
+  id: z.uuid(),
+  status: z.enum(['active', 'cancelled', 'completed']),
+  to: z.string(),
+  from: z.string(),
+  ncco: z.array(z.unknown()).nullable(),
+  answerUrl: z.string().nullable(),
+  at: isoTime.nullable(),
+  recurrence: z
+    .object({ cron: z.string(), timezone: z.string(), until: isoTime.nullable(), count: z.number().int().nullable() })
+    .nullable(),
+  timezone: z.string(),
+  callWindow: callWindowView.nullable(),
+  retry: z.object({ maxAttempts: z.number().int(), retryOn: z.array(z.string()), delaySeconds: z.number().int() }),
+  machineDetection: z.enum(['continue', 'hangup']).nullable(),
+  ringingTimer: z.number().int().nullable(),
+  lengthTimer: z.number().int().nullable(),
+  /** Runs scheduled so far (a one-off has 1). */
+  runCount: z.number().int(),
+  /** Due time of the earliest attempt still waiting (a run or a retry); null when none. */
+  nextRunAt: isoTime.nullable(),
+  createdAt: isoTime,
+  cancelledAt: isoTime.nullable(),
+  completedAt: isoTime.nullable(),
+});
+export type ReminderView = z.output<typeof reminderViewSchema>;
+
+export const attemptViewSchema = z.object({
+  id: z.uuid(),
+  run: z.number().int().nullable(),
+  attemptNo: z.number().int(),
+  status: z.string(),
+  outcome: z.string().nullable(),
+  detail: z.string().nullable(),
+  dueAt: isoTime,
+  dialStartedAt: isoTime.nullable(),
+  answeredAt: isoTime.nullable(),
+  endedAt: isoTime.nullable(),
+  durationSeconds: z.number().int().nullable(),
+  callUuid: z.string().nullable(),
+});
+export type AttemptView = z.output<typeof attemptViewSchema>;
+
+/** A reminder with its attempts, newest first (at most 100). */
+export const reminderDetailSchema = reminderViewSchema.extend({ attempts: z.array(attemptViewSchema) });
+export type ReminderDetail = z.output<typeof reminderDetailSchema>;
+
+export const reminderPageSchema = z.object({ items: z.array(reminderViewSchema), nextCursor: z.string().nullable() });

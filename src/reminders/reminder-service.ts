@@ -9,8 +9,8 @@ import type { Logger } from '../logger.ts';
 import { reminderValues } from './reminder-input.ts';
 import { flushReminderOutbox } from './reminder-jobs.ts';
 import { insertReminderAttempt, runDueAt } from './reminder-schedule.ts';
-import type { CreateReminderInput } from './reminder-schema.ts';
-import { type ReminderDetail, reminderDetail } from './reminder-view.ts';
+import type { CreateReminderInput, ReminderDetail } from './reminder-schema.ts';
+import { reminderDetail } from './reminder-view.ts';
 
 export interface ReminderDeps {
   db: Db;

@@ -1,52 +1,10 @@
 import type { DbOrTrx } from '../db/connect.ts';
-import type { CallWindowJson, Reminder, RetryPolicyJson } from '../db/database.ts';
+import type { Reminder } from '../db/database.ts';
 import { notFound } from '../errors.ts';
+import type { AttemptView, ReminderDetail, ReminderView } from './reminder-schema.ts';
 
 /** The most recent attempts shown on GET /v1/reminders/:id; a daily reminder makes ~365 a year. */
 const ATTEMPTS_SHOWN = 100;
-
-export interface ReminderView {
-  id: string;
-  status: string;
-  to: string;
-  from: string;
-  ncco: unknown[] | null;
-  answerUrl: string | null;
-  at: string | null;
-  recurrence: { cron: string; timezone: string; until: string | null; count: number | null } | null;
-  timezone: string;
-  callWindow: CallWindowJson | null;
-  retry: RetryPolicyJson;
-  machineDetection: string | null;
-  ringingTimer: number | null;
-  lengthTimer: number | null;
-  runCount: number;
-  /** Due time of the earliest attempt still waiting (a run or a retry); null when none. */
-  nextRunAt: string | null;
-  createdAt: string;
-  cancelledAt: string | null;
-  completedAt: string | null;
-}
-
-export interface AttemptView {
-  id: string;
-  run: number | null;
-  attemptNo: number;
-  status: string;
-  outcome: string | null;
-  detail: string | null;
-  dueAt: string;
-  dialStartedAt: string | null;
-  answeredAt: string | null;
-  endedAt: string | null;
-  durationSeconds: number | null;
-  callUuid: string | null;
-}
-
-export interface ReminderDetail extends ReminderView {
-  /** Newest first, at most 100. */
-  attempts: AttemptView[];
-}
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
@@ -106,20 +64,22 @@ export async function reminderDetail(db: DbOrTrx, apiKeyId: string, id: string):
     .execute();
   return {
     ...toReminderView(row, row.next_run_at ?? null),
-    attempts: attempts.map((a) => ({
-      id: a.id,
-      run: a.reminder_run,
-      attemptNo: a.attempt_no,
-      status: a.status,
-      outcome: a.outcome,
-      detail: a.detail,
-      dueAt: a.due_at.toISOString(),
-      dialStartedAt: iso(a.dial_started_at),
-      answeredAt: iso(a.answered_at),
-      endedAt: iso(a.ended_at),
-      durationSeconds: a.duration_seconds,
-      callUuid: a.call_uuid,
-    })),
+    attempts: attempts.map(
+      (a): AttemptView => ({
+        id: a.id,
+        run: a.reminder_run,
+        attemptNo: a.attempt_no,
+        status: a.status,
+        outcome: a.outcome,
+        detail: a.detail,
+        dueAt: a.due_at.toISOString(),
+        dialStartedAt: iso(a.dial_started_at),
+        answeredAt: iso(a.answered_at),
+        endedAt: iso(a.ended_at),
+        durationSeconds: a.duration_seconds,
+        callUuid: a.call_uuid,
+      }),
+    ),
   };
 }
 
