@@ -18,11 +18,20 @@ const FASTIFY_CODES: Record<string, { code: AppError['code']; status: number }> 
 const UNAVAILABLE =
   /ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i;
 
+// Values valid JSON can carry but Postgres cannot store: NUL characters (22021 in text, 22P05 in
+// jsonb) and JSON nested deeper than its parser's stack (54001). The request is at fault, not us.
+const UNSTORABLE = new Set(['22021', '22P05', '54001']);
+
 export function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
   const err = coerceError(thrown) as FastifyError & { code?: string };
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;
   if (known) return new AppError(known.code, known.status, err.message, { cause: err });
+  if (err.code && UNSTORABLE.has(err.code)) {
+    return new AppError('validation_failed', 400, `A value in the request cannot be stored: ${err.message}`, {
+      cause: err,
+    });
+  }
   if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) {
     return new AppError('invalid_json', 400, `Body is not valid JSON: ${err.message}`, { cause: err });
   }
