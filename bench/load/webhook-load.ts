@@ -1,9 +1,12 @@
 /**
  * Open-loop load for the webhook receiver, run as its own process so its CPU is not the API's
- * event loop: event i is due at t0 + i/rate and is sent then (unless `--max-inflight` requests
- * are already open, when it waits: the lag is reported). Events follow the life of a call —
- * started, ringing, answered, completed — round-robin over the attempts, so the events of one
- * call are spread over the run as on a real gateway. Prints one JSON line.
+ * event loop. Event i is due at t0 + i/rate and is sent then (unless `--max-inflight` requests
+ * are already open, when it waits: the lag is reported). Every attempt gets four events —
+ * started, ringing, answered, completed — about `--phase-gap-ms` apart, and the calls overlap
+ * so that in steady state the four kinds arrive in equal shares, as from a gateway with many
+ * calls under way. The first `--warmup` seconds (when only `started` events flow) and the tail
+ * after `--seconds` (when only late phases do) are sent and stored but not measured.
+ * Prints one JSON line.
  *
  *   node bench/load/webhook-load.ts --url http://127.0.0.1:3000 --token T --attempts file --rate 2000 --seconds 30
  */
@@ -15,45 +18,66 @@ import { flags, int, positive } from '../lib/args.ts';
 const args = flags('usage: node bench/load/webhook-load.ts [flags]', {
   url: { default: '', help: 'API base URL' },
   token: { default: '', help: 'WEBHOOK_TOKEN of the API' },
-  attempts: { default: '', help: 'file with one "<attemptId> <callUuid>" per line' },
+  attempts: { default: '', help: 'file with one "<attemptId> <callUuid>" per line; four events each' },
   rate: { default: '1000', help: 'offered events per second' },
   seconds: { default: '30', help: 'seconds of offered load that are measured' },
-  warmup: { default: '3', help: 'seconds of the same load first, sent and stored but not in the statistics' },
+  warmup: { default: '3', help: 'seconds sent before the measured ones' },
+  'phase-gap-ms': { default: '500', help: 'time between the events of one call' },
   connections: { default: '64', help: 'keep-alive connections' },
   'max-inflight': { default: '512', help: 'open requests at most; beyond it sending lags' },
 });
 const rate = positive(args.rate, 'rate');
 const seconds = positive(args.seconds, 'seconds');
 const warmupSeconds = Number(args.warmup);
-// Events before this index warm the JIT, the pools and Postgres' caches; they are not measured.
-const firstMeasured = Math.round(rate * warmupSeconds);
-const total = firstMeasured + Math.round(rate * seconds);
 const attempts = readFileSync(args.attempts, 'utf8')
   .split('\n')
   .filter(Boolean)
   .map((line) => line.split(' ') as [string, string]);
-const phases = ['started', 'ringing', 'answered', 'completed'] as const;
-const perPhase = Math.ceil(total / phases.length);
-if (attempts.length < perPhase)
-  throw new Error(`need ${perPhase} attempts for ${total} events, got ${attempts.length}`);
+const PHASES = ['started', 'ringing', 'answered', 'completed'] as const;
+const schedule = interleave(
+  attempts.length,
+  Math.max(1, Math.round((rate / 4) * (int(args['phase-gap-ms'], 'phase-gap-ms') / 1000))),
+);
+const firstMeasured = Math.round(rate * warmupSeconds);
+const endMeasured = firstMeasured + Math.round(rate * seconds);
+if (schedule.length < endMeasured)
+  throw new Error(`${attempts.length} attempts give ${schedule.length} events; need more than ${endMeasured}`);
+
+/**
+ * Event order: in group g, phase p belongs to attempt g − p·lag, so an attempt's phases are
+ * `lag` groups (lag·4/rate seconds) apart and each group carries one event of every phase.
+ */
+function interleave(count: number, lag: number): Array<[attempt: number, phase: number]> {
+  const order: Array<[number, number]> = [];
+  for (let group = 0; order.length < count * PHASES.length; group++) {
+    for (let phase = 0; phase < PHASES.length; phase++) {
+      const attempt = group - phase * lag;
+      if (attempt >= 0 && attempt < count) order.push([attempt, phase]);
+    }
+  }
+  return order;
+}
 
 const pool = new Pool(args.url, { connections: int(args.connections, 'connections'), pipelining: 1 });
 const maxInflight = int(args['max-inflight'], 'max-inflight');
 const base = Date.now();
 const serviceMs: number[] = [];
 const scheduledMs: number[] = [];
-// Per event status: a slow phase (e.g. completed, which settles the recipient) shows up here.
-const byPhaseMs = new Map<string, number[]>(phases.map((phase) => [phase, []]));
+// Per event kind: a slow one (e.g. completed, which ends the attempt) shows up here.
+const byPhaseMs = PHASES.map((): number[] => []);
 const statuses = new Map<string, number>();
 let inflight = 0;
 let peakInflight = 0;
 let maxLagMs = 0;
-let lastDone = 0;
+let measuredLastDone = 0;
 let measuredOk = 0;
 
-function payload(i: number): { path: string; body: string } {
-  const [attemptId, uuid] = attempts[i % perPhase] as [string, string];
-  const status = phases[Math.floor(i / perPhase)] as string;
+function request(i: number): { path: string; body: string; phase: number } {
+  const [index, phase] = schedule[i] as [number, number];
+  const [attemptId, uuid] = attempts[index] as [string, string];
+  const status = PHASES[phase] as string;
+  // Distinct per event: (uuid, status, timestamp) is the receiver's dedupe key.
+  const at = new Date(base + i).toISOString();
   const event: Record<string, unknown> = {
     from: '31201234567',
     to: '31612345678',
@@ -61,20 +85,19 @@ function payload(i: number): { path: string; body: string } {
     conversation_uuid: `CON-${uuid}`,
     status,
     direction: 'outbound',
-    // Distinct per event: (uuid, status, timestamp) is the receiver's dedupe key.
-    timestamp: new Date(base + i).toISOString(),
+    timestamp: at,
   };
-  if (status === 'answered') event.start_time = new Date(base + i).toISOString();
+  if (status === 'answered') event.start_time = at;
   if (status === 'completed') {
     Object.assign(event, { duration: '25', rate: '0.10000000', price: '0.04166667', network: '20416' });
-    Object.assign(event, { start_time: new Date(base).toISOString(), end_time: new Date(base + i).toISOString() });
+    Object.assign(event, { start_time: new Date(base).toISOString(), end_time: at });
   }
   const query = `attempt=${attemptId}&token=${encodeURIComponent(args.token)}`;
-  return { path: `/webhooks/event?${query}`, body: JSON.stringify(event) };
+  return { path: `/webhooks/event?${query}`, body: JSON.stringify(event), phase };
 }
 
 async function send(i: number, dueAt: number): Promise<void> {
-  const { path, body } = payload(i);
+  const { path, body, phase } = request(i);
   const sentAt = performance.now();
   inflight++;
   peakInflight = Math.max(peakInflight, inflight);
@@ -89,11 +112,11 @@ async function send(i: number, dueAt: number): Promise<void> {
     inflight--;
   }
   const doneAt = performance.now();
-  lastDone = doneAt;
-  if (i >= firstMeasured) {
+  if (i >= firstMeasured && i < endMeasured) {
+    measuredLastDone = Math.max(measuredLastDone, doneAt);
     serviceMs.push(doneAt - sentAt);
-    byPhaseMs.get(phases[Math.floor(i / perPhase)] as string)?.push(doneAt - sentAt);
     scheduledMs.push(doneAt - dueAt);
+    byPhaseMs[phase]?.push(doneAt - sentAt);
     if (status.startsWith('2')) measuredOk++;
   }
   statuses.set(status, (statuses.get(status) ?? 0) + 1);
@@ -102,44 +125,42 @@ async function send(i: number, dueAt: number): Promise<void> {
 const t0 = performance.now();
 const pending: Promise<void>[] = [];
 let next = 0;
-while (next < total) {
+while (next < schedule.length) {
   const now = performance.now();
-  const due = Math.min(total, Math.floor(((now - t0) * rate) / 1000) + 1);
+  const due = Math.min(schedule.length, Math.floor(((now - t0) * rate) / 1000) + 1);
   while (next < due && inflight < maxInflight) {
     const dueAt = t0 + (next * 1000) / rate;
-    maxLagMs = Math.max(maxLagMs, now - dueAt);
+    if (next >= firstMeasured && next < endMeasured) maxLagMs = Math.max(maxLagMs, now - dueAt);
     pending.push(send(next, dueAt));
     next++;
   }
   await new Promise((resolve) => setTimeout(resolve, 1));
 }
-const sendSeconds = (performance.now() - t0) / 1000;
 await Promise.all(pending);
 await pool.close();
 const ok = [...statuses].filter(([status]) => status.startsWith('2')).reduce((sum, [, n]) => sum + n, 0);
-const measuredFrom = t0 + warmupSeconds * 1000;
-const elapsed = (lastDone - measuredFrom) / 1000;
+// Accepted rate over the measured events: from the first one's due time to the last answer.
+const measuredSeconds = (measuredLastDone - (t0 + warmupSeconds * 1000)) / 1000;
 process.stdout.write(
   `${JSON.stringify({
     offeredPerSecond: rate,
     seconds,
     warmupSeconds,
-    sent: total,
-    measured: total - firstMeasured,
-    measuredOk2xx: measuredOk,
+    sent: schedule.length,
     ok2xx: ok,
     statuses: Object.fromEntries(statuses),
-    sendSeconds: Math.round(sendSeconds * 100) / 100,
-    measuredElapsedSeconds: Math.round(elapsed * 100) / 100,
-    acceptedPerSecond: Math.round(measuredOk / elapsed),
+    measured: endMeasured - firstMeasured,
+    measuredOk2xx: measuredOk,
+    measuredElapsedSeconds: Math.round(measuredSeconds * 100) / 100,
+    acceptedPerSecond: Math.round(measuredOk / measuredSeconds),
     peakInflight,
     maxSendLagMs: Math.round(maxLagMs),
     latencyMs: summarize(serviceMs),
     latencyFromScheduleMs: summarize(scheduledMs),
     latencyByStatusMs: Object.fromEntries(
-      [...byPhaseMs].map(([phase, samples]) => {
-        const { p50, p99, max } = summarize(samples);
-        return [phase, { p50, p99, max }];
+      PHASES.map((phase, i) => {
+        const { count, p50, p99, max } = summarize(byPhaseMs[i] ?? []);
+        return [phase, { count, p50, p99, max }];
       }),
     ),
   })}\n`,
