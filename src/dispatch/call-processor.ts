@@ -188,8 +188,8 @@ async function handleFailure(
   }
   if (claimed && action.claim === 'release') await releaseClaim(deps.db, spec.attemptId, spec.recipientId);
   if (action.kind === 'requeue') {
-    // This worker is shutting down before the call started: another worker takes the job now.
-    return delayJob(job, token, Date.now());
+    // No slot (closing, or the guard is paced): the job waits in Redis, not in this process.
+    return delayJob(job, token, Date.now() + action.delayMs);
   }
   if (action.kind === 'pause_all') {
     const level = action.reason.includes('credentials') ? 'error' : 'warn';

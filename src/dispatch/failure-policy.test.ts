@@ -49,6 +49,15 @@ describe('classifyFailure', () => {
     expect(classifyFailure(err)).toMatchObject({ kind: 'pause_all', ms: 4000, claim: 'release' });
   });
 
+  it('a guard that stays full past the slot budget requeues the job without counting a try', () => {
+    const err = new CallLimiterError('not_admitted', 'guard: pace', {
+      started: false,
+      prepared: true,
+      retryInMs: 9000,
+    });
+    expect(classifyFailure(err)).toEqual({ kind: 'requeue', claim: 'release', delayMs: 9000 });
+  });
+
   it('an unknown error during the request keeps the claim: the call may exist', () => {
     expect(classifyFailure(new TypeError('boom'))).toMatchObject({ kind: 'retry', claim: 'keep' });
   });

@@ -8,13 +8,14 @@ import { CallLimiterError } from './call-limiter-error.ts';
  *   pause_all – stop every worker everywhere for `ms` (429, quota, bad credentials), retry the
  *               job without counting it (BullMQ rate limit);
  *   retry     – throw, so BullMQ's attempts/backoff try again;
- *   requeue   – this worker is closing before the call started: back to the queue, not a try;
+ *   requeue   – no slot was given (this worker is closing, or the guard stayed full or paced
+ *               longer than a slot may wait): back to the queue after `delayMs`, not a try;
  *   end       – the gateway refused the call for good: end the attempt as `error`.
  */
 export type FailureAction =
   | { kind: 'pause_all'; ms: number; reason: string; claim: 'release'; quotaPause: boolean }
   | { kind: 'retry'; claim: 'release' | 'keep'; reason: string }
-  | { kind: 'requeue'; claim: 'release' }
+  | { kind: 'requeue'; claim: 'release'; delayMs: number }
   | { kind: 'end'; detail: string; gatewayError: unknown };
 
 // Without Retry-After, a 429 pauses for one second: Vonage's limit is per second (voice-api.md §2).
@@ -26,7 +27,9 @@ export function classifyFailure(thrown: unknown): FailureAction {
   if (thrown instanceof CallLimiterError) {
     if (thrown.started)
       return { kind: 'retry', claim: 'keep', reason: `limiter: ${thrown.reason} after the request left` };
-    if (thrown.reason === 'closed') return { kind: 'requeue', claim: 'release' };
+    if (thrown.reason === 'closed') return { kind: 'requeue', claim: 'release', delayMs: 0 };
+    if (thrown.reason === 'not_admitted')
+      return { kind: 'requeue', claim: 'release', delayMs: thrown.retryInMs ?? 1000 };
     if (thrown.reason === 'paused') {
       return {
         kind: 'pause_all',

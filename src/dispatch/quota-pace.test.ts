@@ -19,6 +19,21 @@ describe('quotaAction', () => {
     expect(quotaAction({ limit: 1000, used: 10, resetAt: inMs(60_000) }, 3, now)).toEqual({ kind: 'full_speed' });
   });
 
+  it('runs at full speed while more than an hour of calls remain, however long the window', () => {
+    const month = 30 * 24 * 3_600_000;
+    expect(quotaAction({ limit: 1_000_000, used: 0, resetAt: inMs(month) }, 3, now)).toEqual({ kind: 'full_speed' });
+    expect(quotaAction({ limit: 100_000, used: 80_000, resetAt: inMs(month) }, 3, now)).toEqual({ kind: 'full_speed' });
+  });
+
+  it('stretches the last hour of calls over a long window until its reset', () => {
+    const day = 24 * 3_600_000;
+    expect(quotaAction({ limit: 100_000, used: 91_360, resetAt: inMs(day) }, 3, now)).toEqual({
+      kind: 'pace',
+      gapMs: 10_000,
+      ttlMs: day,
+    });
+  });
+
   it('spaces calls evenly when the quota would run out before it resets', () => {
     expect(quotaAction({ limit: 100, used: 90, resetAt: inMs(60_000) }, 3, now)).toEqual({
       kind: 'pace',

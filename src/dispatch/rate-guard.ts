@@ -3,15 +3,22 @@ import type { Redis } from 'ioredis';
 
 /**
  * The limiter's second, independent layer: a sliding-window log in Redis, judged by Redis's own
- * clock (`TIME`), so the clocks of worker machines never matter. A start is admitted only while
- * fewer than `limit` starts lie in the last `windowMs`; the window is one second plus a safety
- * margin, because a request leaves the process a few milliseconds after admission and that
- * jitter must not let two admissions fall into one second at the gateway.
+ * clock (`TIME`), so the clocks of worker machines never matter.
  *
- * Keys (all under the deployment prefix): `log` (zset of starts), `pause` (pause-until, ms),
- * `pace` (minimum gap in ms while a quota runs low), `last` (last start), `alive` (marker: its
- * absence means Redis lost our state — a restart or FLUSHALL — so the guard first waits one
- * full window, since starts admitted before the loss are no longer in the log).
+ * What is logged is not the admission but the request's whole flight. An admitted request is
+ * entered with a score in the future (admission + `inFlightTtlMs`), so it holds a slot while in
+ * flight; when its answer is back, `complete` rescores it to that moment. A slot therefore
+ * stays taken until one window after the answer, which is after the request reached the
+ * gateway, however long the request sat between admission and sending (an OAuth token fetch, a
+ * new TLS connection). So at most `limit` requests can reach the gateway within any window:
+ * if limit+1 arrived within one window, the last of them was admitted while the other `limit`
+ * were either in flight or answered less than a window before, and it would have been refused.
+ * A worker that dies mid-request leaves its slot taken until `inFlightTtlMs` has passed.
+ *
+ * Keys (under the deployment prefix): `log` (zset), `pause` (pause-until, ms), `pace` (minimum
+ * gap in ms while a quota runs low), `last` (last admission), `alive` (marker: its absence means
+ * Redis lost our state — a restart or FLUSHALL — so the guard first waits one full window,
+ * since requests admitted before the loss are no longer in the log).
  */
 const ACQUIRE = `
 local limit = tonumber(ARGV[1])
@@ -26,16 +33,25 @@ local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pausedUntil > now then return {0, pausedUntil - now, 1} end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, tonumber(oldest[2]) + window - now + 1, 2}
+  local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+  -- Every slot is in flight: one frees a window after its answer, which we cannot foresee.
+  if oldest > now then return {0, 25, 2} end
+  return {0, oldest + window - now + 1, 2}
 end
 local pace = tonumber(redis.call('GET', KEYS[3]) or '0')
 local last = tonumber(redis.call('GET', KEYS[4]) or '0')
 if pace > 0 and last + pace > now then return {0, last + pace - now, 3} end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window * 2)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
+redis.call('PEXPIRE', KEYS[1], window * 2 + tonumber(ARGV[4]))
 redis.call('SET', KEYS[4], now, 'PX', math.max(window, pace) * 2)
 return {1, 0, 0}
+`;
+
+/** The request's answer is back: its slot now frees one window from now (if still logged). */
+const COMPLETE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+return redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
 `;
 
 /** Extends the pause to now + ARGV[1] ms (never shortens it); returns the pause left in ms. */
@@ -62,7 +78,7 @@ return 0
 export type DenyReason = 'paused' | 'window_full' | 'pace';
 const REASONS: Record<number, DenyReason> = { 1: 'paused', 2: 'window_full', 3: 'pace' };
 
-export type GuardDecision = { admitted: true } | { admitted: false; waitMs: number; reason: DenyReason };
+export type GuardDecision = { admitted: true; slot: string } | { admitted: false; waitMs: number; reason: DenyReason };
 
 export interface RateGuardOptions {
   /** Starts allowed per window (CALLS_PER_SECOND). */
@@ -71,6 +87,8 @@ export interface RateGuardOptions {
   windowMs: number;
   /** Key prefix, e.g. `callcast:limiter:calls`. */
   keyPrefix: string;
+  /** Longest a request may be in flight; a slot never completed frees after this + window. */
+  inFlightTtlMs: number;
 }
 
 export class RateGuard {
@@ -87,10 +105,16 @@ export class RateGuard {
 
   /** One admission attempt; never waits. */
   async tryAcquire(): Promise<GuardDecision> {
-    const { limit, windowMs } = this.#options;
-    const reply = (await this.#redis.eval(ACQUIRE, 5, ...this.#keys, limit, windowMs, randomUUID())) as number[];
-    if (reply[0] === 1) return { admitted: true };
+    const { limit, windowMs, inFlightTtlMs } = this.#options;
+    const slot = randomUUID();
+    const reply = (await this.#redis.eval(ACQUIRE, 5, ...this.#keys, limit, windowMs, slot, inFlightTtlMs)) as number[];
+    if (reply[0] === 1) return { admitted: true, slot };
     return { admitted: false, waitMs: Math.max(1, reply[1] ?? 1), reason: REASONS[reply[2] ?? 2] ?? 'window_full' };
+  }
+
+  /** Marks an admitted request answered (or failed): call once the request is over. */
+  async complete(slot: string): Promise<void> {
+    await this.#redis.eval(COMPLETE, 1, this.#keys[0] as string, slot);
   }
 
   /** Pauses every process sharing this guard for at least `ms`; returns the pause now in force. */

@@ -13,8 +13,9 @@ import { createRecoveryWatch } from './recovery-watch.ts';
  * The one create-call limiter shared by every worker process on every machine. Two layers,
  * each of which alone keeps the gateway's limit:
  *   1. Bottleneck, clustered through Redis: spaces starts `minTime` apart across processes;
- *   2. RateGuard: a Redis-time sliding-window log that admits a start only while fewer than
- *      `callsPerSecond` started in the last second (+ margin), and honours the global pause.
+ *   2. RateGuard: a Redis-time sliding-window log that admits a request only while fewer than
+ *      `callsPerSecond` were in flight or answered within the last second (+ margin), and
+ *      honours the global pause (see rate-guard.ts for why this bounds arrivals at the gateway).
  */
 export interface CallLimiter {
   /**
@@ -51,6 +52,8 @@ export interface CallLimiterOptions {
   maxGuardWaitMs?: number;
   /** Bottleneck `expiration` of each job, ms: guard wait + the gateway's request timeout. Default 45 s. */
   expirationMs?: number;
+  /** A request not answered within this holds its guard slot no longer, ms. Default 35 s. */
+  inFlightTtlMs?: number;
 }
 
 export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
@@ -63,6 +66,8 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     limit: Math.max(1, Math.floor(callsPerSecond)),
     windowMs,
     keyPrefix: `${keyPrefix}:limiter:calls`,
+    // The gateway client gives up after ~20 s (connect 5 s + headers 15 s); a dead worker's slot frees soon after.
+    inFlightTtlMs: options.inFlightTtlMs ?? 35_000,
   });
   // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
   const connection = createBottleneckConnection(redis.duplicate());
@@ -97,9 +102,13 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
         const deadline = Date.now() + maxGuardWaitMs;
         if (scheduleOptions.prepare && !(await scheduleOptions.prepare())) return { ran: false };
         progress.state = 'prepared';
-        await acquire(guard, deadline);
+        const slot = await acquire(guard, deadline);
         progress.state = 'started';
-        return { ran: true, value: await fn() };
+        try {
+          return { ran: true, value: await fn() };
+        } finally {
+          await guard.complete(slot).catch((err: unknown) => watch.report(err));
+        }
       };
       try {
         return await bottleneck.schedule({ priority: scheduleOptions.priority ?? 5, expiration: expirationMs }, task);
@@ -142,10 +151,10 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
 }
 
 /** Waits for the guard's admission until `deadline` (local clock; only bounds our own wait). */
-async function acquire(guard: RateGuard, deadline: number): Promise<void> {
+async function acquire(guard: RateGuard, deadline: number): Promise<string> {
   for (;;) {
     const decision = await guard.tryAcquire();
-    if (decision.admitted) return;
+    if (decision.admitted) return decision.slot;
     if (Date.now() + decision.waitMs > deadline) {
       throw new CallLimiterError(
         decision.reason === 'paused' ? 'paused' : 'not_admitted',
