@@ -36,7 +36,9 @@ export async function seedCampaign(db: Db, options: SeedOptions): Promise<{ camp
   if (numbers.length > 0) {
     await db
       .insertInto('recipients')
-      .values(numbers.map((number, i) => ({ campaign_id: campaign.id, number, data: JSON.stringify({ name: `r${i}` }) })))
+      .values(
+        numbers.map((number, i) => ({ campaign_id: campaign.id, number, data: JSON.stringify({ name: `r${i}` }) })),
+      )
       .execute();
   }
   return { campaignId: campaign.id, numbers };
