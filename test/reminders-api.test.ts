@@ -111,6 +111,14 @@ describe('reminders API', () => {
     },
   );
 
+  it("refuses a number on the key's do-not-call list", async () => {
+    const { id, authorization } = await h.newKey('dnc');
+    await h.db.insertInto('suppressions').values({ api_key_id: id, number: '+31612345678' }).execute();
+    const res = await postJson(h.app, '/v1/reminders', authorization, reminderBody());
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.details).toEqual([expect.objectContaining({ field: 'to', code: 'suppressed_number' })]);
+  });
+
   it('refuses an offset-less `at` and an unknown field', async () => {
     expect((await postJson(h.app, '/v1/reminders', auth, reminderBody({ at: '2030-01-01T10:00:00' }))).statusCode).toBe(
       400,

@@ -183,6 +183,13 @@ describe('reminder scheduling', () => {
     });
     expect(await reminderNcco(database.db, attemptId)).toEqual(NCCO);
     expect(await answerNcco(database.db, attemptId)).toEqual({ ncco: NCCO, found: true });
+    // Put on the do-not-call list after scheduling: the worker must not dial it.
+    await database.db.insertInto('suppressions').values({ api_key_id: keyId, number: '+31612345678' }).execute();
+    expect(await loadReminderDialSpec(database.db, attemptId)).toMatchObject({
+      cancelled: true,
+      haltReason: 'suppressed',
+    });
+    await database.db.deleteFrom('suppressions').execute();
     const campaignLike = '00000000-0000-4000-8000-000000000000';
     expect(await loadReminderDialSpec(database.db, campaignLike)).toBeUndefined();
     await cancelReminder(deps, keyId, reminder.id);

@@ -18,8 +18,12 @@ export interface ReminderDialSpec {
   callWindow: CallWindowJson | null;
   /** IANA zone of the call window. */
   timezone: string;
-  /** The reminder was cancelled (or finished): do not dial, end the attempt as `skipped`. */
+  /**
+   * Do not dial; end the attempt as `skipped`: the reminder was cancelled, or its number has
+   * since been put on the key's do-not-call list (`haltReason` says which).
+   */
   cancelled: boolean;
+  haltReason: 'cancelled' | 'suppressed' | null;
   reminderStatus: ReminderStatus;
 }
 
@@ -40,10 +44,21 @@ export async function loadReminderDialSpec(db: DbOrTrx, attemptId: string): Prom
       'r.call_options',
       'r.call_window',
       'r.timezone',
+      (eb) =>
+        eb
+          .exists(
+            eb
+              .selectFrom('suppressions as s')
+              .select('s.number')
+              .whereRef('s.api_key_id', '=', 'r.api_key_id')
+              .whereRef('s.number', '=', 'a.to_number'),
+          )
+          .as('suppressed'),
     ])
     .where('a.id', '=', attemptId)
     .executeTakeFirst();
   if (!row) return undefined;
+  const suppressed = Boolean(row.suppressed);
   return {
     attemptId: row.id,
     reminderId: row.reminder_id,
@@ -56,7 +71,8 @@ export async function loadReminderDialSpec(db: DbOrTrx, attemptId: string): Prom
     callOptions: row.call_options,
     callWindow: row.call_window,
     timezone: row.timezone,
-    cancelled: row.status === 'cancelled',
+    cancelled: row.status === 'cancelled' || suppressed,
+    haltReason: row.status === 'cancelled' ? 'cancelled' : suppressed ? 'suppressed' : null,
     reminderStatus: row.status,
   };
 }

@@ -13,7 +13,7 @@ import type { CreateReminderInput } from './reminder-schema.ts';
  *   invalid_cron / invalid_timezone – the recurrence cannot be read
  *   no_occurrence  – the recurrence never fires (e.g. `until` before its first occurrence)
  *   timezone_conflict – `timezone` differs from `recurrence.timezone`
- *   invalid_number / number_not_possible – `to` or `from`
+ *   invalid_number / number_not_possible – `to` or `from` (suppressed_number: checked by the service)
  */
 export function reminderValues(apiKeyId: string, input: CreateReminderInput, region: string, now: Date): NewReminder {
   const problems: FieldProblem[] = [];

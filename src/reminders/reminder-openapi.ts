@@ -32,7 +32,7 @@ const CREATE_DESCRIPTION = [
   'that exists twice runs once, at its first occurrence. A run or retry outside `callWindow` waits',
   'for its next opening. 400 `validation_failed` lists each problem as { field, code }: codes',
   '`schedule_required`, `at_and_recurrence`, `time_in_past`, `invalid_cron`, `invalid_timezone`,',
-  '`no_occurrence`, `timezone_conflict`, `invalid_number`, plus zod codes for shape errors.',
+  '`no_occurrence`, `timezone_conflict`, `invalid_number`, `suppressed_number`, plus zod codes for shape errors.',
 ].join(' ');
 
 export function reminderPaths(): Record<string, unknown> {

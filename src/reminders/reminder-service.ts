@@ -4,8 +4,9 @@ import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../camp
 import type { Db } from '../db/connect.ts';
 import type { CallQueue } from '../dispatch/queue.ts';
 import { removeCallJobs } from '../dispatch/queue.ts';
-import { coerceError, notFound } from '../errors.ts';
+import { AppError, coerceError, notFound } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { isSuppressed } from '../suppressions/suppression.repository.ts';
 import { reminderValues } from './reminder-input.ts';
 import { flushReminderOutbox } from './reminder-jobs.ts';
 import { insertReminderAttempt, runDueAt } from './reminder-schedule.ts';
@@ -34,6 +35,7 @@ export async function createReminder(
   const values = reminderValues(apiKeyId, input, deps.defaultRegion, now);
   const answer = await deps.db.transaction().execute(async (trx) => {
     const work = async (): Promise<StoredAnswer> => {
+      if (await isSuppressed(trx, apiKeyId, values.to_number)) throw suppressedTo(values.to_number);
       const reminder = await trx.insertInto('reminders').values(values).returningAll().executeTakeFirstOrThrow();
       // reminderValues already proved a first run exists.
       const dueAt = runDueAt(reminder, 1, now) ?? now;
@@ -46,6 +48,12 @@ export async function createReminder(
   });
   await handOver(deps);
   return answer;
+}
+
+function suppressedTo(number: string): AppError {
+  return new AppError('validation_failed', 400, 'Invalid body: to', {
+    details: [{ field: 'to', code: 'suppressed_number', message: `${number} is on this key's do-not-call list` }],
+  });
 }
 
 /**
