@@ -15,7 +15,7 @@ import { envList, flags, int, intList } from './lib/args.ts';
 import { writeRecipientsCsv } from './lib/csv.ts';
 import { createDeployment, sleep, UNLIMITED_QUOTA } from './lib/deployment.ts';
 import { note } from './lib/output.ts';
-import { processMemory, redisMemory, sampleMemory } from './lib/probes.ts';
+import { busyShare, machineCpu, processMemory, redisMemory, sampleMemory } from './lib/probes.ts';
 import { runBenchmark } from './lib/runner.ts';
 import type { BenchServices } from './lib/services.ts';
 
@@ -74,11 +74,13 @@ async function runIntake(services: BenchServices, rows: number) {
     const campaign = await client.expect<{ id: string }>(201, 'POST', '/v1/campaigns', campaignBody(`intake ${rows}`));
     const memory = sampleMemory(api.pid);
     const started = performance.now();
+    const machineBefore = await machineCpu();
     const upload = await client.uploadCsv<{ accepted: number; rejectedCount: number }>(
       `/v1/campaigns/${campaign.id}/recipients`,
       file,
     );
     const seconds = (performance.now() - started) / 1000;
+    const machineCpuBusy = busyShare(machineBefore, await machineCpu());
     const apiMemory = await memory.stop();
     if (upload.status !== 201) throw new Error(`upload answered ${upload.status}: ${JSON.stringify(upload.body)}`);
     const stored = await deployment.db
@@ -101,6 +103,7 @@ async function runIntake(services: BenchServices, rows: number) {
       redisUsedBeforeMb: redisBefore.usedMemoryMb,
       redisUsedMb: redisAfter.usedMemoryMb,
       redisKeysUnderPrefix: redisAfter.keys,
+      machineCpuBusy,
     };
   } finally {
     await deployment.close();

@@ -16,7 +16,7 @@ import { flags, int, intList, positive } from './lib/args.ts';
 import { spawnNode } from './lib/children.ts';
 import { createDeployment, sleep } from './lib/deployment.ts';
 import { note } from './lib/output.ts';
-import { processCpuSeconds, sampleMemory } from './lib/probes.ts';
+import { busyShare, machineCpu, processCpuSeconds, sampleMemory } from './lib/probes.ts';
 import { runBenchmark } from './lib/runner.ts';
 import { seedDialedAttempts } from './lib/seed.ts';
 import type { BenchServices } from './lib/services.ts';
@@ -78,6 +78,7 @@ async function runRate(services: BenchServices, rate: number) {
     const cpuBefore = (await processCpuSeconds(api.pid)) ?? 0;
     const memory = sampleMemory(api.pid);
     const loadStarted = performance.now();
+    const machineBefore = await machineCpu();
     const load = spawnNode(
       [
         'bench/load/webhook-load.ts',
@@ -89,6 +90,7 @@ async function runRate(services: BenchServices, rate: number) {
     );
     const code = await load.exited;
     const loadWallSeconds = (performance.now() - loadStarted) / 1000;
+    const machineCpuBusy = busyShare(machineBefore, await machineCpu());
     const apiCpu = ((await processCpuSeconds(api.pid)) ?? 0) - cpuBefore;
     const apiMemory = await memory.stop();
     if (code !== 0) throw new Error(`load process exited with ${code}; see ${load.logFile}`);
@@ -116,6 +118,7 @@ async function runRate(services: BenchServices, rate: number) {
       apiCpuSeconds: Math.round(apiCpu * 10) / 10,
       apiCpuShareOfOneCore: Math.round((apiCpu / loadWallSeconds) * 100) / 100,
       apiPeakRssMb: apiMemory.peakRssMb,
+      machineCpuBusy,
     };
   } finally {
     await deployment.close();

@@ -5,7 +5,7 @@ import { benchNumber, writeRecipientsCsv } from './csv.ts';
 import { createDeployment, sleep, UNLIMITED_QUOTA } from './deployment.ts';
 import { analyzeDials, type DialStats, firstDialAt } from './dial-log.ts';
 import { note } from './output.ts';
-import { processCpuSeconds } from './probes.ts';
+import { busyShare, machineCpu, processCpuSeconds } from './probes.ts';
 import type { BenchServices } from './services.ts';
 import { startSink } from './sink.ts';
 
@@ -27,8 +27,10 @@ export interface DialResult extends DialStats {
   callbacks: 'api' | 'sink';
   env: Record<string, string>;
   recipients: number;
-  /** CPU seconds each worker process used over its life, and their sum per created call (ms). */
+  /** CPU seconds each worker process used from the first dial to the end of the window, and their sum per created call (ms). */
   workerCpuSeconds: number[];
+  /** Share of all cores busy over the same span (everything: workers, API, Postgres, Redis, simulator). */
+  machineCpuBusy: number;
   workerCpuMsPerCall: number;
   steadyState: {
     fromSecond: number;
@@ -71,15 +73,19 @@ export async function runDialVariant(services: BenchServices, variant: DialVaria
     note(`${label}: campaign with ${recipients} recipients; starting ${variant.workers} workers`);
     const workers = await deployment.startWorkers(variant.workers);
     const first = await waitFirstDial(() => firstDialAt(sim.requests()), 60_000);
+    const cpuAtFirst = await Promise.all(workers.map((worker) => processCpuSeconds(worker.pid)));
+    const machineAtFirst = await machineCpu();
     note(`${label}: first dial; measuring ${variant.seconds} s`);
     // A little tail so requests sent just before the window closes are logged with their answer.
     await sleep(variant.seconds * 1000 + 1500);
-    const cpu = await Promise.all(workers.map((worker) => processCpuSeconds(worker.pid)));
+    const machineAtEnd = await machineCpu();
+    const cpuAtEnd = await Promise.all(workers.map((worker) => processCpuSeconds(worker.pid)));
+    const cpu = cpuAtEnd.map((value, i) => (value ?? 0) - (cpuAtFirst[i] ?? 0));
     const stats = analyzeDials(sim.requests(), first, variant.seconds);
     // The same judgement without the first seconds (token fetch, cold JIT), to tell a start-up
     // burst from a steady-state fault.
     const steady = analyzeDials(sim.requests(), first + STEADY_AFTER_MS, variant.seconds - STEADY_AFTER_MS / 1000);
-    const cpuTotal = cpu.reduce<number>((sum, value) => sum + (value ?? 0), 0);
+    const cpuTotal = cpu.reduce((sum, value) => sum + value, 0);
     return {
       workers: variant.workers,
       configuredPerSecond: variant.callsPerSecond,
@@ -95,7 +101,8 @@ export async function runDialVariant(services: BenchServices, variant: DialVaria
         status429: steady.status429,
         minGapMs: steady.minGapMs,
       },
-      workerCpuSeconds: cpu.map((value) => value ?? -1),
+      workerCpuSeconds: cpu.map((value) => Math.round(value * 100) / 100),
+      machineCpuBusy: busyShare(machineAtFirst, machineAtEnd),
       workerCpuMsPerCall: stats.created ? Math.round((cpuTotal * 1000 * 100) / stats.created) / 100 : 0,
     };
   } finally {
