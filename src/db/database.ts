@@ -179,6 +179,14 @@ export interface CampaignRecipientCountersTable {
   recipients: ColumnType<string, never, never>;
 }
 
+/** Trigger-maintained (0004): attempts dialed per campaign, UTC minute and shard. */
+export interface CampaignMinuteCountersTable {
+  campaign_id: string;
+  minute: Date;
+  shard: number;
+  calls: ColumnType<string, never, never>;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   applied_at: Generated<Date>;
@@ -195,6 +203,7 @@ export interface Database {
   call_events: CallEventsTable;
   campaign_attempt_counters: CampaignAttemptCountersTable;
   campaign_recipient_counters: CampaignRecipientCountersTable;
+  campaign_minute_counters: CampaignMinuteCountersTable;
   suppressions: SuppressionsTable;
   idempotency_keys: IdempotencyKeysTable;
   schema_migrations: SchemaMigrationsTable;

@@ -36,7 +36,7 @@ export interface SummaryOptions {
 /**
  * A campaign's numbers. Counts, talk time and cost come from the trigger-kept counter tables
  * (migration 0004): at most 16 shards × statuses rows, however many attempts and events exist.
- * Calls per minute reads only the recent minutes through call_attempts_by_dial_time.
+ * Calls per minute reads the recent rows of campaign_minute_counters (16 shards per minute).
  */
 export async function summarizeCampaign(
   db: DbOrTrx,
@@ -111,11 +111,14 @@ function recipientSummary(rows: { status: string; recipients: string }[]): Campa
 async function callsPerMinute(db: DbOrTrx, campaignId: string, minutes: number, now: Date) {
   const end = new Date(Math.floor(now.getTime() / 60_000) * 60_000);
   const start = new Date(end.getTime() - (minutes - 1) * 60_000);
-  const { rows } = await sql<{ minute: Date; calls: string }>`
-    select date_trunc('minute', dial_started_at) as minute, count(*) as calls
-    from call_attempts
-    where campaign_id = ${campaignId} and dial_started_at >= ${start} and dial_started_at < ${new Date(end.getTime() + 60_000)}
-    group by 1`.execute(db);
+  const rows = await db
+    .selectFrom('campaign_minute_counters')
+    .select(({ fn }) => ['minute', fn.sum<string>('calls').as('calls')])
+    .where('campaign_id', '=', campaignId)
+    .where('minute', '>=', start)
+    .where('minute', '<=', end)
+    .groupBy('minute')
+    .execute();
   const byMinute = new Map(rows.map((row) => [new Date(row.minute).getTime(), Number(row.calls)]));
   return Array.from({ length: minutes }, (_unused, i) => {
     const minute = start.getTime() + i * 60_000;
