@@ -6,7 +6,7 @@ import type { Outcome } from '../src/calls/call-status.ts';
 import { REMINDER_PRIORITY } from '../src/dispatch/jobs.ts';
 import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
 import { createLogger } from '../src/logger.ts';
-import { loadReminderDialSpec, reminderNcco } from '../src/reminders/reminder-dial.ts';
+import { loadReminderDialSpec } from '../src/reminders/reminder-dial.ts';
 import { flushReminderOutbox, rescheduleReminders, startReminderScheduler } from '../src/reminders/reminder-jobs.ts';
 import { ensureNextRuns, scheduleNextRun } from '../src/reminders/reminder-schedule.ts';
 import { createReminderSchema } from '../src/reminders/reminder-schema.ts';
@@ -181,7 +181,6 @@ describe('reminder scheduling', () => {
       callOptions: { ringing_timer: 25 },
       cancelled: false,
     });
-    expect(await reminderNcco(database.db, attemptId)).toEqual(NCCO);
     expect(await answerNcco(database.db, attemptId)).toEqual({ ncco: NCCO, found: true });
     // Put on the do-not-call list after scheduling: the worker must not dial it.
     await database.db.insertInto('suppressions').values({ api_key_id: keyId, number: '+31612345678' }).execute();

@@ -10,7 +10,7 @@ export interface ReminderDialSpec {
   attemptStatus: string;
   to: E164;
   from: E164;
-  /** Inline NCCO, served by our answer webhook (`reminderNcco`); null when `answerUrl` is set. */
+  /** Inline NCCO, served by our answer webhook (`answerNcco`); null when `answerUrl` is set. */
   ncco: unknown[] | null;
   /** The reminder's own answer URL: hand it to the gateway as is. */
   answerUrl: string | null;
@@ -75,15 +75,4 @@ export async function loadReminderDialSpec(db: DbOrTrx, attemptId: string): Prom
     haltReason: row.status === 'cancelled' ? 'cancelled' : suppressed ? 'suppressed' : null,
     reminderStatus: row.status,
   };
-}
-
-/** The NCCO our answer webhook serves for a reminder's attempt; undefined if it has none. */
-export async function reminderNcco(db: DbOrTrx, attemptId: string): Promise<unknown[] | undefined> {
-  const row = await db
-    .selectFrom('call_attempts as a')
-    .innerJoin('reminders as r', 'r.id', 'a.reminder_id')
-    .select('r.ncco')
-    .where('a.id', '=', attemptId)
-    .executeTakeFirst();
-  return row?.ncco ?? undefined;
 }

@@ -53,8 +53,6 @@ export const createReminderSchema = z
   });
 export type CreateReminderInput = z.output<typeof createReminderSchema>;
 
-export const reminderIdSchema = z.strictObject({ id: z.uuid() });
-
 /* Answers. The view types are inferred from these, and GET /docs publishes them. */
 
 const isoTime = z.iso.datetime({ offset: true });
