@@ -13,7 +13,10 @@ export interface SeedOptions {
 }
 
 /** A campaign with `recipients` pending recipients, inserted directly (no intake API). */
-export async function seedCampaign(db: Db, options: SeedOptions): Promise<{ campaignId: string; numbers: string[] }> {
+export async function seedCampaign(
+  db: Db,
+  options: SeedOptions,
+): Promise<{ campaignId: string; numbers: string[]; authorization: string }> {
   const key = await createApiKey(db, `dispatch-${Math.random()}`);
   const campaign = await db
     .insertInto('campaigns')
@@ -41,5 +44,5 @@ export async function seedCampaign(db: Db, options: SeedOptions): Promise<{ camp
       )
       .execute();
   }
-  return { campaignId: campaign.id, numbers };
+  return { campaignId: campaign.id, numbers, authorization: `Bearer ${key.key}` };
 }
