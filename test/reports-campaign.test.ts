@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/api/api-keys.ts';
 import { summarizeCampaign } from '../src/reports/campaign-summary.ts';
+import { campaignSummarySchema } from '../src/reports/report-schemas.ts';
 import {
   event,
   insertAttempt,
@@ -95,6 +96,20 @@ describe('campaign reports match the events received', () => {
       totalCost: '0.126000',
     });
     expect(response.json().report.callsPerMinute).toHaveLength(60);
+    expect(campaignSummarySchema.safeParse(response.json().report).success).toBe(true);
+  });
+
+  it('GET /docs/openapi.json documents the report, calls, CSV and webhook routes', async () => {
+    const doc = (await h.app.inject({ method: 'GET', url: '/docs/openapi.json' })).json();
+    for (const path of [
+      '/v1/campaigns/{id}/calls',
+      '/v1/campaigns/{id}/report.csv',
+      '/webhooks/event',
+      '/webhooks/answer',
+    ]) {
+      expect(doc.paths[path]).toBeDefined();
+    }
+    expect(doc.components.schemas.CampaignReport).toBeDefined();
   });
 
   it('keeps its trigger counters equal to a full aggregate over the attempts', async () => {

@@ -9,6 +9,7 @@ import {
   recipientUploadSchema,
 } from '../campaigns/campaign-view.ts';
 import { REMINDER_SCHEMAS, reminderPaths } from '../reminders/reminder-openapi.ts';
+import { REPORT_SCHEMAS, reportPaths } from '../reports/report-openapi.ts';
 import {
   suppressionsAddedSchema,
   suppressionsBodySchema,
@@ -45,7 +46,7 @@ type SchemaName = keyof typeof SCHEMAS;
 
 function componentSchemas(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, [schema, io]] of Object.entries({ ...SCHEMAS, ...REMINDER_SCHEMAS })) {
+  for (const [name, [schema, io]] of Object.entries({ ...SCHEMAS, ...REMINDER_SCHEMAS, ...REPORT_SCHEMAS })) {
     const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
     out[name] = json;
   }
@@ -170,7 +171,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'callcast', version: '0.1.0', description: 'Outbound phone-call campaigns.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...reminderPaths() },
+    paths: { ...paths(), ...reminderPaths(), ...reportPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

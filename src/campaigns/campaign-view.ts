@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Campaign } from '../db/database.ts';
+import { campaignSummarySchema } from '../reports/report-schemas.ts';
 import type { RecipientCounts } from './campaign.repository.ts';
 import { callWindowSchema, retrySchema } from './campaign-schema.ts';
 
@@ -62,8 +63,8 @@ export function toCampaignDetail(row: Campaign, recipients: RecipientCounts) {
 
 export const campaignDetailSchema = campaignViewSchema.extend({
   recipients: recipientCountsSchema,
-  /** Added by reports/ (summarizeCampaign): attempts, outcomes, cost. */
-  report: z.record(z.string(), z.unknown()).optional(),
+  /** From reports/ (summarizeCampaign): attempts, outcomes, progress, talk time, cost. */
+  report: campaignSummarySchema,
 });
 
 export const campaignPageSchema = z.object({

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
+import type { z } from 'zod';
 import type { DbOrTrx } from '../db/connect.ts';
 import { AppError } from '../errors.ts';
+import type { attemptItemSchema, attemptPageSchema } from './report-schemas.ts';
 
 export interface AttemptListQuery {
   /** Page size, 1–500. */
@@ -12,30 +14,8 @@ export interface AttemptListQuery {
   number?: string | undefined;
 }
 
-export interface AttemptItem {
-  id: string;
-  recipientId: string | null;
-  attemptNo: number;
-  number: string;
-  status: string;
-  outcome: string | null;
-  detail: string | null;
-  callUuid: string | null;
-  createdAt: string;
-  dialStartedAt: string | null;
-  answeredAt: string | null;
-  endedAt: string | null;
-  durationSeconds: number | null;
-  price: string | null;
-  rate: string | null;
-  network: string | null;
-}
-
-export interface AttemptPage {
-  items: AttemptItem[];
-  /** Pass as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type AttemptItem = z.infer<typeof attemptItemSchema>;
+export type AttemptPage = z.infer<typeof attemptPageSchema>;
 
 /**
  * One campaign's attempts in creation order, keyset-paginated on (created_at, id) so a page

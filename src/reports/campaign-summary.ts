@@ -1,31 +1,9 @@
 import { sql } from 'kysely';
+import type { z } from 'zod';
 import type { DbOrTrx } from '../db/connect.ts';
+import type { campaignSummarySchema } from './report-schemas.ts';
 
-export interface CampaignSummary {
-  attempts: {
-    total: number;
-    byStatus: Record<string, number>;
-    /** Ended attempts per outcome. */
-    byOutcome: Record<string, number>;
-  };
-  recipients: {
-    total: number;
-    byStatus: Record<string, number>;
-    /** Recipients with nothing left to do (done or cancelled). */
-    finished: number;
-    /** Recipients still to be called or being called (pending or queued). */
-    remaining: number;
-    /** finished / total × 100, one decimal; 0 for a campaign without recipients. */
-    progressPercent: number;
-  };
-  /** Ended attempts that were answered ÷ ended attempts; null before any attempt ended. */
-  answerRate: number | null;
-  talkSeconds: { total: number; averagePerAnsweredCall: number | null };
-  /** Sum of the gateway's prices, as a decimal string (EUR). */
-  totalCost: string;
-  /** Attempts dialed per minute over the last `minutes` minutes, oldest first, gaps as 0. */
-  callsPerMinute: { minute: string; calls: number }[];
-}
+export type CampaignSummary = z.infer<typeof campaignSummarySchema>;
 
 export interface SummaryOptions {
   /** How many recent minutes callsPerMinute covers; default 60. */

@@ -3,27 +3,20 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from '../api/server.ts';
 import { parseOrThrow } from '../api/validation.ts';
-import { OUTCOMES } from '../calls/call-status.ts';
 import { toE164 } from '../calls/phone-number.ts';
 import type { DbOrTrx } from '../db/connect.ts';
 import { AppError, notFound } from '../errors.ts';
 import { listAttempts } from './attempt-list.ts';
 import { recipientCsv } from './recipient-csv.ts';
+import { callsQuerySchema } from './report-schemas.ts';
 
 const params = z.object({ id: z.string() });
-
-const callsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().min(1).max(200).optional(),
-  outcome: z.enum(OUTCOMES).optional(),
-  number: z.string().min(1).max(40).optional(),
-});
 
 /** Report routes under /v1 (API key required); a campaign of another key is a 404. */
 export async function reportRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
   v1.get('/campaigns/:id/calls', async (request) => {
     const campaignId = await ownedCampaignId(deps.db, request);
-    const query = parseOrThrow(callsQuery, request.query, 'query');
+    const query = parseOrThrow(callsQuerySchema, request.query, 'query');
     const number = query.number === undefined ? undefined : normalizeNumber(query.number, deps.config.defaultRegion);
     return listAttempts(deps.db, campaignId, { ...query, number });
   });
