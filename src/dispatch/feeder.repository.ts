@@ -1,14 +1,26 @@
 import { sql } from 'kysely';
 import type { Db, DbOrTrx } from '../db/connect.ts';
 
-/** Running campaigns whose start time has come, oldest start first. */
+/**
+ * Running campaigns whose start time has come and that have a due pending recipient, oldest
+ * start first (campaigns with nothing due do not take a place in the pass).
+ */
 export async function dueCampaignIds(db: DbOrTrx, limit: number): Promise<string[]> {
   const rows = await db
-    .selectFrom('campaigns')
-    .select('id')
-    .where('status', '=', 'running')
-    .where('start_at', '<=', sql<Date>`now()`)
-    .orderBy('start_at')
+    .selectFrom('campaigns as c')
+    .select('c.id')
+    .where('c.status', '=', 'running')
+    .where('c.start_at', '<=', sql<Date>`now()`)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('recipients as r')
+          .select(sql`1`.as('one'))
+          .whereRef('r.campaign_id', '=', 'c.id')
+          .where('r.status', '=', 'pending')
+          .where(sql<boolean>`(r.next_attempt_at is null or r.next_attempt_at <= now())`),
+      ),
+    )
+    .orderBy('c.start_at')
     .limit(limit)
     .execute();
   return rows.map((row) => row.id);
