@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import {
   attemptRow,
+  drainEvents,
   event,
   eventCount,
   insertAttempt,
@@ -167,7 +167,7 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
       headers: { authorization: `Bearer ${await signBody('')}` },
     });
     expect(response.statusCode).toBe(200);
-    await applyPendingEvents(h.database.db);
+    await drainEvents(h);
     expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'ringing', call_uuid: leg });
   });
 

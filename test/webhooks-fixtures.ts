@@ -150,9 +150,27 @@ export async function postEvent(h: WebhookHarness, attemptId: string, body: unkn
     headers: { 'content-type': 'application/json', ...(authorization === null ? {} : { authorization }) },
     payload: raw,
   });
-  // The API applies stored events right after answering; tests look at the state after that.
-  await applyPendingEvents(h.database.db);
+  await drainEvents(h);
   return response;
+}
+
+/**
+ * The API applies stored events right after answering; tests look at the state after that.
+ * The background applier may hold some (this round skips them): wait until none is pending.
+ */
+export async function drainEvents(h: WebhookHarness): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    await applyPendingEvents(h.database.db);
+    const pending = await h.database.db
+      .selectFrom('call_events')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('applied_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    if (Number(pending.n) === 0) return;
+    if (Date.now() > deadline) throw new Error(`${pending.n} events still pending`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** A gateway event body for one leg, timestamps a second apart by sequence number. */

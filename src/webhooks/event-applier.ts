@@ -1,4 +1,4 @@
-import { applyEvents } from '../calls/apply-event.ts';
+import { type AttemptEventInput, applyEventBatch } from '../calls/apply-event.ts';
 import type { Db } from '../db/connect.ts';
 import { coerceError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
@@ -7,21 +7,23 @@ import { parseEvent } from './event-payload.ts';
 export interface ApplierOptions {
   /** Pending events read per round; default 500. */
   batchSize?: number;
-  /** Attempts applied at once, each in its own transaction; default 4 (the pool has ≥ 5). */
-  parallel?: number;
-  /** Where a failed attempt is reported; its events stay pending for a later round. */
+  /** Attempts applied per transaction; default 100. */
+  attemptsPerTransaction?: number;
+  /** Where a failed transaction is reported; its events stay pending for a later round. */
   logger?: Logger;
 }
 
 /**
  * Applies every pending event (stored, not yet applied) to its attempt and returns how many
- * were applied. Each attempt is one transaction: lock the attempt, re-read its pending events
- * under that lock, apply them in arrival order, mark them applied. So an event is applied
- * exactly once even with several appliers (API processes) running, and a crash in between
- * leaves it pending for the next round.
+ * were applied. A transaction takes up to `attemptsPerTransaction` attempts: it locks their
+ * pending events (another applier skips them), applies them in arrival order, and marks them
+ * applied. So each event is applied exactly once with several appliers (API processes)
+ * running, and a crash in between leaves it pending for the next round. Transactions run one
+ * after another, so one process's appliers never wait on each other's counter rows.
  */
 export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): Promise<number> {
   const batchSize = options.batchSize ?? 500;
+  const perTransaction = options.attemptsPerTransaction ?? 100;
   let applied = 0;
   for (;;) {
     const pending = await db
@@ -33,37 +35,40 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): 
       .execute();
     const attemptIds = [...new Set(pending.map((row) => row.attempt_id).filter((id) => id !== null))];
     if (attemptIds.length === 0) return applied;
-    const counts = await mapLimit(attemptIds, options.parallel ?? 4, (id) =>
-      applyForAttempt(db, id).catch((err: unknown) => {
+    let round = 0;
+    for (let start = 0; start < attemptIds.length; start += perTransaction) {
+      const chunk = attemptIds.slice(start, start + perTransaction);
+      round += await applyChunk(db, chunk).catch((err: unknown) => {
         // A deadlock victim or an outage: the events stay pending and a later round retries.
-        options.logger?.warn({ err: coerceError(err), attemptId: id }, 'applying events failed');
+        options.logger?.warn({ err: coerceError(err), attempts: chunk.length }, 'applying events failed');
         return 0;
-      }),
-    );
-    const round = counts.reduce((sum, n) => sum + n, 0);
+      });
+    }
     applied += round;
     if (round === 0 || pending.length < batchSize) return applied;
   }
 }
 
-async function applyForAttempt(db: Db, attemptId: string): Promise<number> {
+async function applyChunk(db: Db, attemptIds: readonly string[]): Promise<number> {
   return db.transaction().execute(async (trx) => {
-    // Locking the pending rows makes a second applier wait here, then find them applied.
     const events = await trx
       .selectFrom('call_events')
-      .select(['id', 'payload'])
-      .where('attempt_id', '=', attemptId)
+      .select(['id', 'attempt_id', 'payload'])
+      .where('attempt_id', 'in', attemptIds)
       .where('applied_at', 'is', null)
       .orderBy('id')
       .forUpdate()
+      .skipLocked()
       .execute();
     if (events.length === 0) return 0;
-    // The payload passed parseEvent when it was stored; parsing again is deterministic.
-    await applyEvents(
-      trx,
-      attemptId,
-      events.map((event) => parseEvent(event.payload)),
-    );
+    const byAttempt = new Map<string, AttemptEventInput[]>();
+    for (const event of events) {
+      const list = byAttempt.get(event.attempt_id as string) ?? [];
+      // The payload passed parseEvent when it was stored; parsing again is deterministic.
+      list.push(parseEvent(event.payload));
+      byAttempt.set(event.attempt_id as string, list);
+    }
+    await applyEventBatch(trx, byAttempt);
     await trx
       .updateTable('call_events')
       .set({ applied_at: new Date() })
@@ -75,19 +80,6 @@ async function applyForAttempt(db: Db, attemptId: string): Promise<number> {
       .execute();
     return events.length;
   });
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index] as T);
-    }
-  });
-  await Promise.all(lanes);
-  return results;
 }
 
 export interface EventApplier {
