@@ -74,10 +74,16 @@ const commands: Record<string, Command> = {
       const runtime = createRuntime(loadConfig(env, this.needs));
       const { startWorker } = await import('./dispatch/worker.ts');
       const { createGatewayClient } = await import('./gateway/create-gateway-client.ts');
-      const running = startWorker(runtime, {
-        createGateway: (onQuota) =>
-          createGatewayClient(runtime.config, { logger: runtime.logger, redis: runtime.redis(), onQuota }),
-      });
+      let running: ReturnType<typeof startWorker>;
+      try {
+        running = startWorker(runtime, {
+          createGateway: (onQuota) =>
+            createGatewayClient(runtime.config, { logger: runtime.logger, redis: runtime.redis(), onQuota }),
+        });
+      } catch (err) {
+        await runtime.close(); // a missing gateway credential must not leave connections open
+        throw err;
+      }
       runtime.logger.info({ concurrency: runtime.config.workerConcurrency }, 'call worker started');
       await closeOnSignals(runtime, () => running.close());
       return 0;

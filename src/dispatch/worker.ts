@@ -28,6 +28,17 @@ export interface StartWorkerOptions {
  */
 export function startWorker(runtime: Runtime, options: StartWorkerOptions): RunningWorker {
   const { config, logger } = runtime;
+  const webhookBase = {
+    publicUrl: must(config.publicUrl, 'PUBLIC_URL'),
+    webhookToken: must(config.webhookToken, 'WEBHOOK_TOKEN'),
+  };
+  // The gateway first: a missing credential fails here, before anything holds a connection.
+  const quotaSink: { limiter?: CallLimiter } = {};
+  const gateway = options.createGateway((quota) => {
+    quotaSink.limiter?.applyQuota(quota).catch((err: unknown) => {
+      logger.warn({ err: coerceError(err).message }, 'could not apply quota headers');
+    });
+  });
   const limiter = createCallLimiter({
     redis: runtime.redis(),
     logger: logger.child({ component: 'limiter' }),
@@ -35,21 +46,14 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     callsPerSecond: config.callsPerSecond,
     marginMs: config.callRateMarginMs,
   });
-  const gateway = options.createGateway((quota) => {
-    limiter.applyQuota(quota).catch((err: unknown) => {
-      logger.warn({ err: coerceError(err).message }, 'could not apply quota headers');
-    });
-  });
+  quotaSink.limiter = limiter;
   const queue = createCallQueue(runtime.redis(), config.redisKeyPrefix);
   const deps: CallProcessorDeps = {
     db: runtime.db,
     gateway,
     limiter,
     logger: logger.child({ component: 'worker' }),
-    webhookBase: {
-      publicUrl: must(config.publicUrl, 'PUBLIC_URL'),
-      webhookToken: must(config.webhookToken, 'WEBHOOK_TOKEN'),
-    },
+    webhookBase,
     reconcileGraceMs: config.reconcileGraceMs,
   };
   const worker: Worker<CallJobData, JobResult> = new Worker<CallJobData, JobResult>(
