@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import {
   attemptRow,
   drainEvents,
@@ -198,5 +199,39 @@ describe('event webhook: signed callbacks drive the attempt state machine', () =
     expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200]);
     expect(await eventCount(h, attemptId)).toBe(1);
     expect(await attemptRow(h, attemptId)).toMatchObject({ status: 'answered' });
+  });
+});
+
+describe('event applier', () => {
+  let h: WebhookHarness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('applies stored events in a batch, skipping a stored payload that does not parse', async () => {
+    const numbers = ['+31612349001', '+31612349002'];
+    const { campaignId, recipientIds } = await seedCampaign(h, numbers);
+    const [first, second] = await Promise.all(
+      numbers.map((number) => insertAttempt(h, campaignId, recipientIds.get(number) as string, number)),
+    );
+    const leg = randomUUID();
+    await h.database.db
+      .insertInto('call_events')
+      .values([
+        { attempt_id: first as string, dedupe_key: randomUUID(), payload: '{}' },
+        { attempt_id: second as string, dedupe_key: randomUUID(), payload: JSON.stringify(event(leg, 'rejected', 1)) },
+      ])
+      .execute();
+    await drainEvents(h);
+    expect(await attemptRow(h, first as string)).toMatchObject({ status: 'dialing' });
+    expect(await attemptRow(h, second as string)).toMatchObject({
+      status: 'ended',
+      outcome: 'rejected',
+      call_uuid: leg,
+    });
+    const applied = await h.database.db.selectFrom('call_events').select('applied_at').execute();
+    expect(applied.every((row) => row.applied_at !== null)).toBe(true);
+    expect(await applyPendingEvents(h.database.db)).toBe(0);
   });
 });

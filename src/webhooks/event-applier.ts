@@ -38,10 +38,14 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): 
     let round = 0;
     for (let start = 0; start < attemptIds.length; start += perTransaction) {
       const chunk = attemptIds.slice(start, start + perTransaction);
-      round += await applyChunk(db, chunk).catch((err: unknown) => {
+      round += await applyChunk(db, chunk).catch(async (err: unknown) => {
         // A deadlock victim or an outage: the events stay pending and a later round retries.
+        // Attempt by attempt, so one attempt that cannot be applied holds up only its own events.
         options.logger?.warn({ err: coerceError(err), attempts: chunk.length }, 'applying events failed');
-        return 0;
+        if (chunk.length === 1) return 0;
+        let alone = 0;
+        for (const id of chunk) alone += await applyChunk(db, [id]).catch(() => 0);
+        return alone;
       });
     }
     applied += round;
@@ -63,9 +67,12 @@ async function applyChunk(db: Db, attemptIds: readonly string[]): Promise<number
     if (events.length === 0) return 0;
     const byAttempt = new Map<string, AttemptEventInput[]>();
     for (const event of events) {
+      // The receiver stored only payloads that parse; a row written another way that does not
+      // parse can move nothing, and is marked applied with the rest.
+      const parsed = parseStored(event.payload);
+      if (!parsed) continue;
       const list = byAttempt.get(event.attempt_id as string) ?? [];
-      // The payload passed parseEvent when it was stored; parsing again is deterministic.
-      list.push(parseEvent(event.payload));
+      list.push(parsed);
       byAttempt.set(event.attempt_id as string, list);
     }
     await applyEventBatch(trx, byAttempt);
@@ -80,6 +87,14 @@ async function applyChunk(db: Db, attemptIds: readonly string[]): Promise<number
       .execute();
     return events.length;
   });
+}
+
+function parseStored(payload: unknown): AttemptEventInput | undefined {
+  try {
+    return parseEvent(payload);
+  } catch {
+    return undefined;
+  }
 }
 
 export interface EventApplier {
