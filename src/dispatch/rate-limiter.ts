@@ -97,13 +97,22 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   return {
     async schedule<T>(fn: () => Promise<T>, scheduleOptions: ScheduleOptions = {}): Promise<ScheduleResult<T>> {
       if (closing) throw new CallLimiterError('closed', 'the limiter is closed', { started: false });
-      const progress: { state: 'waiting' | 'prepared' | 'started' } = { state: 'waiting' };
+      // `abandoned`: Bottleneck gave up on the job (expiration, stop) and the caller has been
+      // told nothing started; the task, which keeps running, must then never send the request.
+      const progress: { state: 'waiting' | 'prepared' | 'started'; abandoned: boolean } = {
+        state: 'waiting',
+        abandoned: false,
+      };
       const task = async (): Promise<ScheduleResult<T>> => {
         const deadline = Date.now() + maxGuardWaitMs;
         if (scheduleOptions.prepare && !(await scheduleOptions.prepare())) return { ran: false };
         progress.state = 'prepared';
-        const slot = await acquire(guard, deadline);
-        progress.state = 'started';
+        const slot = await acquire(guard, deadline, progress);
+        if (progress.abandoned) {
+          await guard.complete(slot);
+          throw new CallLimiterError('unavailable', 'abandoned before sending', { started: false });
+        }
+        progress.state = 'started'; // set in the same tick as the request starts
         try {
           return { ran: true, value: await fn() };
         } finally {
@@ -113,6 +122,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
       try {
         return await bottleneck.schedule({ priority: scheduleOptions.priority ?? 5, expiration: expirationMs }, task);
       } catch (thrown) {
+        progress.abandoned = true;
         const { state } = progress;
         if (thrown instanceof CallLimiterError) throw thrown.withPrepared(state !== 'waiting');
         if (state === 'started' && !(thrown instanceof Bottleneck.BottleneckError)) throw thrown;
@@ -151,8 +161,9 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
 }
 
 /** Waits for the guard's admission until `deadline` (local clock; only bounds our own wait). */
-async function acquire(guard: RateGuard, deadline: number): Promise<string> {
+async function acquire(guard: RateGuard, deadline: number, progress: { abandoned: boolean }): Promise<string> {
   for (;;) {
+    if (progress.abandoned) throw new CallLimiterError('unavailable', 'abandoned while waiting', { started: false });
     const decision = await guard.tryAcquire();
     if (decision.admitted) return decision.slot;
     if (Date.now() + decision.waitMs > deadline) {
