@@ -169,7 +169,7 @@ describe('campaign reports match the events received', () => {
     expect((await get(`/v1/campaigns/${randomUUID()}/calls`)).statusCode).toBe(404);
   });
 
-  it('GET /v1/campaigns/:id/report.csv has one escaped row per recipient matching the events', async () => {
+  it('GET /v1/campaigns/:id/report.csv has one row per recipient matching the events (quoting: csvCell unit test)', async () => {
     const response = await get(`/v1/campaigns/${campaignId}/report.csv`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/csv/);
