@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey } from '../src/api/api-keys.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { CAMPAIGN_PRIORITY } from '../src/dispatch/jobs.ts';
+import { CAMPAIGN_PRIORITY, REMINDER_PRIORITY } from '../src/dispatch/jobs.ts';
 import { createCallQueue } from '../src/dispatch/queue.ts';
 import { type RunningWorker, startWorker } from '../src/dispatch/worker.ts';
 import {
@@ -262,5 +263,41 @@ describe('call worker (in-process, real Postgres and Redis, gateway double)', ()
       n: string;
     }>`select count(*) as n from call_attempts where campaign_id = ${campaignId}`.execute(database.db);
     expect(Number(rows.rows[0]!.n)).toBe(1);
+  });
+
+  it("a reminder attempt on the same queue is dialed with the reminder's numbers and our answer URL", async () => {
+    const key = await createApiKey(database.db, 'reminder-test');
+    const reminder = await database.db
+      .insertInto('reminders')
+      .values({
+        api_key_id: key.id,
+        to_number: '+31629000000',
+        from_number: '+31209999999',
+        ncco: JSON.stringify([{ action: 'talk', text: 'Your appointment' }]),
+        run_at: new Date(),
+        retry_policy: JSON.stringify({ maxAttempts: 1, retryOn: [], delaySeconds: 60 }),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const attempt = await database.db
+      .insertInto('call_attempts')
+      .values({ reminder_id: reminder.id, reminder_run: 1, attempt_no: 1, to_number: '+31629000000', status: 'queued' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const queue = createCallQueue(runtime.redis(), prefix);
+    await queue.add('reminder', { attemptId: attempt.id, v: 1 }, { jobId: attempt.id, priority: REMINDER_PRIORITY });
+    const row = await waitFor(async () => {
+      const found = await database.db
+        .selectFrom('call_attempts')
+        .selectAll()
+        .where('id', '=', attempt.id)
+        .executeTakeFirst();
+      return found?.status === 'started' && found;
+    }, 10_000);
+    expect(row.call_uuid).toBeTruthy();
+    const request = fake.calls.find((c) => c.attemptId === attempt.id)!;
+    expect(request).toMatchObject({ to: '+31629000000', from: '+31209999999' });
+    expect(request.answerUrl).toContain(`/webhooks/answer?attempt=${attempt.id}`);
+    await queue.close();
   });
 });
