@@ -196,7 +196,12 @@ create index recipients_by_campaign_id on recipients (campaign_id, id);
 -- The calls list filters one campaign by number.
 create index call_attempts_by_number on call_attempts (campaign_id, to_number, created_at, id);
 
--- Events are stored by the receiver (one insert, then 2xx) and applied to their attempt by the
--- event applier soon after: applied_at marks the ones done. Only pending events are indexed.
-alter table call_events add column applied_at timestamptz;
-create index call_events_pending on call_events (id) where applied_at is null;
+-- Events are stored by the receiver (one statement, then 2xx) and applied to their attempt by the
+-- event applier soon after. Pending ones are listed here, not flagged on call_events: an insert
+-- and a delete on this narrow table cost less than re-writing every event row and its indexes.
+-- No foreign keys: the applier drops rows whose event or attempt has gone.
+create table call_event_queue (
+  event_id    bigint primary key,
+  attempt_id  uuid not null
+);
+create index call_event_queue_by_attempt on call_event_queue (attempt_id);

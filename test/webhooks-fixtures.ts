@@ -163,9 +163,8 @@ export async function drainEvents(h: WebhookHarness): Promise<void> {
   for (;;) {
     await applyPendingEvents(h.database.db);
     const pending = await h.database.db
-      .selectFrom('call_events')
+      .selectFrom('call_event_queue')
       .select(({ fn }) => fn.countAll<string>().as('n'))
-      .where('applied_at', 'is', null)
       .executeTakeFirstOrThrow();
     if (Number(pending.n) === 0) return;
     if (Date.now() > deadline) throw new Error(`${pending.n} events still pending`);

@@ -140,8 +140,6 @@ export interface CallEventsTable {
   dedupe_key: string;
   payload: Json<unknown>;
   received_at: Generated<Date>;
-  /** Set by the event applier once the event moved its attempt (0004); null while pending. */
-  applied_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface SuppressionsTable {
@@ -187,6 +185,12 @@ export interface CampaignMinuteCountersTable {
   calls: ColumnType<string, never, never>;
 }
 
+/** Events stored but not yet applied to their attempt (0004); the event applier drains it. */
+export interface CallEventQueueTable {
+  event_id: string;
+  attempt_id: string;
+}
+
 export interface SchemaMigrationsTable {
   version: string;
   applied_at: Generated<Date>;
@@ -201,6 +205,7 @@ export interface Database {
   reminders: RemindersTable;
   reminder_outbox: ReminderOutboxTable;
   call_events: CallEventsTable;
+  call_event_queue: CallEventQueueTable;
   campaign_attempt_counters: CampaignAttemptCountersTable;
   campaign_recipient_counters: CampaignRecipientCountersTable;
   campaign_minute_counters: CampaignMinuteCountersTable;

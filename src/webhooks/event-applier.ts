@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { type AttemptEventInput, applyEventBatch } from '../calls/apply-event.ts';
 import type { Db } from '../db/connect.ts';
 import { coerceError } from '../errors.ts';
@@ -14,12 +15,12 @@ export interface ApplierOptions {
 }
 
 /**
- * Applies every pending event (stored, not yet applied) to its attempt and returns how many
- * were applied. A transaction takes up to `attemptsPerTransaction` attempts: it locks their
- * pending events (another applier skips them), applies them in arrival order, and marks them
- * applied. So each event is applied exactly once with several appliers (API processes)
- * running, and a crash in between leaves it pending for the next round. Transactions run one
- * after another, so one process's appliers never wait on each other's counter rows.
+ * Applies every pending event (stored, queued) to its attempt and returns how many were
+ * applied. A transaction takes up to `attemptsPerTransaction` attempts: it takes their events
+ * off call_event_queue (another applier skips them) and applies them in arrival order. So each
+ * event is applied exactly once with several appliers (API processes) running, and a failure
+ * puts them back for the next round. Transactions run one after another, so one process's
+ * rounds never wait on each other's counter rows.
  */
 export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): Promise<number> {
   const batchSize = options.batchSize ?? 500;
@@ -27,13 +28,12 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): 
   let applied = 0;
   for (;;) {
     const pending = await db
-      .selectFrom('call_events')
+      .selectFrom('call_event_queue')
       .select('attempt_id')
-      .where('applied_at', 'is', null)
-      .orderBy('id')
+      .orderBy('event_id')
       .limit(batchSize)
       .execute();
-    const attemptIds = [...new Set(pending.map((row) => row.attempt_id).filter((id) => id !== null))];
+    const attemptIds = [...new Set(pending.map((row) => row.attempt_id))];
     if (attemptIds.length === 0) return applied;
     let round = 0;
     for (let start = 0; start < attemptIds.length; start += perTransaction) {
@@ -55,37 +55,37 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): 
 
 async function applyChunk(db: Db, attemptIds: readonly string[]): Promise<number> {
   return db.transaction().execute(async (trx) => {
+    // Taking the queue rows is the claim: another applier skips them, and a rollback puts
+    // them back.
+    const { rows: claimed } = await sql<{ event_id: string }>`
+      delete from call_event_queue
+      where event_id in (
+        select event_id from call_event_queue where attempt_id in (${sql.join(attemptIds)})
+        for update skip locked)
+      returning event_id`.execute(trx);
+    if (claimed.length === 0) return 0;
     const events = await trx
       .selectFrom('call_events')
       .select(['id', 'attempt_id', 'payload'])
-      .where('attempt_id', 'in', attemptIds)
-      .where('applied_at', 'is', null)
-      .orderBy('id')
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (events.length === 0) return 0;
-    const byAttempt = new Map<string, AttemptEventInput[]>();
-    for (const event of events) {
-      // The receiver stored only payloads that parse; a row written another way that does not
-      // parse can move nothing, and is marked applied with the rest.
-      const parsed = parseStored(event.payload);
-      if (!parsed) continue;
-      const list = byAttempt.get(event.attempt_id as string) ?? [];
-      list.push(parsed);
-      byAttempt.set(event.attempt_id as string, list);
-    }
-    await applyEventBatch(trx, byAttempt);
-    await trx
-      .updateTable('call_events')
-      .set({ applied_at: new Date() })
       .where(
         'id',
         'in',
-        events.map((event) => event.id),
+        claimed.map((row) => row.event_id),
       )
+      .orderBy('id')
       .execute();
-    return events.length;
+    const byAttempt = new Map<string, AttemptEventInput[]>();
+    for (const event of events) {
+      // The receiver queues only payloads that parse; a row written another way that does not
+      // parse can move nothing, and leaves the queue with the rest.
+      const parsed = parseStored(event.payload);
+      if (!parsed || !event.attempt_id) continue;
+      const list = byAttempt.get(event.attempt_id) ?? [];
+      list.push(parsed);
+      byAttempt.set(event.attempt_id, list);
+    }
+    await applyEventBatch(trx, byAttempt);
+    return claimed.length;
   });
 }
 
