@@ -2,6 +2,7 @@
 -- rows however many attempts and events it has; plus the indexes the report pages walk.
 --   attempt counter:   per (campaign, shard, status, outcome): attempts, answered ones, talk seconds, cost.
 --   recipient counter: per (campaign, shard, status): recipients.
+--   minute counter:    per (campaign, UTC minute, shard): attempts dialed (calls per minute).
 -- Why shards: every status change of every attempt adjusts a counter row inside the writer's
 -- transaction; one row per campaign would serialize all webhook transactions of a campaign on its
 -- row lock. Sixteen shards (by attempt id hash, by recipient id) spread that lock. Each statement's
@@ -190,6 +191,7 @@ insert into campaign_minute_counters (campaign_id, minute, shard, calls)
 select campaign_id, date_trunc('minute', dial_started_at at time zone 'UTC') at time zone 'UTC',
        (abs(hashtext(id::text)) % 16)::smallint, count(*)
 from call_attempts where dial_started_at is not null and campaign_id is not null group by 1, 2, 3;
+
 -- The CSV report walks one campaign's recipients in id order, in keyset pages.
 create index recipients_by_campaign_id on recipients (campaign_id, id);
 -- A recipient's attempts for its CSV row come from call_attempts' unique (recipient_id, attempt_no).
