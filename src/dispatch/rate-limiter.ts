@@ -72,17 +72,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
   const connection = createBottleneckConnection(redis.duplicate());
   const makeBottleneck = () => {
-    const limiter = new Bottleneck({
-      id: `${keyPrefix}:limiter:dial`,
-      datastore: 'ioredis',
-      connection,
-      clearDatastore: false,
-      // Spacing alone must hold the limit too: n+1 starts span n·minTime > 1 s.
-      minTime: Math.ceil(windowMs / callsPerSecond),
-      maxConcurrent: null,
-      // Idle limiter keys expire after 5 min instead of piling up in Redis.
-      timeout: 300_000,
-    });
+    const limiter = new Bottleneck({ ...bottleneckSettings(keyPrefix, callsPerSecond, marginMs), connection });
     limiter.on('error', (err: unknown) => watch.report(err));
     return limiter;
   };
@@ -157,6 +147,20 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
       })();
       return closing;
     },
+  };
+}
+
+/** The clustered Bottleneck layer's settings (exported so a contract test can run it alone). */
+export function bottleneckSettings(keyPrefix: string, callsPerSecond: number, marginMs: number) {
+  return {
+    id: `${keyPrefix}:limiter:dial`,
+    datastore: 'ioredis' as const,
+    clearDatastore: false,
+    // Spacing alone must hold the limit too: n+1 starts span n·minTime > 1 s (+ margin for jitter).
+    minTime: Math.ceil((1000 + marginMs) / callsPerSecond),
+    maxConcurrent: null,
+    // Idle limiter keys expire after 5 min instead of piling up in Redis.
+    timeout: 300_000,
   };
 }
 
