@@ -51,6 +51,34 @@ export async function reclaimForRedial(db: Db, attemptId: string, seenDialStarte
   return result.numUpdatedRows === 1n;
 }
 
+/** The `dial_started_at` a claim just wrote, so the claimer can later prove the claim is still its own. */
+export async function claimStamp(db: Db, attemptId: string): Promise<Date | null> {
+  const row = await db
+    .selectFrom('call_attempts')
+    .select('dial_started_at')
+    .where('id', '=', attemptId)
+    .executeTakeFirst();
+  return row?.dial_started_at ?? null;
+}
+
+/**
+ * Called as the request leaves, after the limiter's wait (seconds, or a whole Redis outage):
+ * moves `dial_started_at` to now, so reconciliation's grace counts from the real send, but only
+ * while the claim is still ours. False when another process re-claimed the attempt for a redial
+ * meanwhile: then this request must not be sent, or the number would be dialed twice.
+ */
+export async function confirmClaimAtSend(db: Db, attemptId: string, claimedAt: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('call_attempts')
+    .set({ dial_started_at: sql`now()`, updated_at: sql`now()` })
+    .where('id', '=', attemptId)
+    .where('status', '=', 'dialing')
+    .where('call_uuid', 'is', null)
+    .where(sql<boolean>`abs(extract(epoch from dial_started_at) * 1000 - ${claimedAt.getTime()}) < 1`)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
 /**
  * dialing → queued when the request certainly never left (limiter refused, 429, connection
  * refused): the try does not count, so the recipient's count goes back down (a redial's claim

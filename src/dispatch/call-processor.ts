@@ -7,6 +7,8 @@ import { answerUrl, eventUrl, type WebhookBase } from '../webhooks/webhook-urls.
 import {
   callEvidence,
   claimAttempt,
+  claimStamp,
+  confirmClaimAtSend,
   markStarted,
   reclaimForRedial,
   releaseClaim,
@@ -154,10 +156,21 @@ async function dial(
   const request = buildRequest(deps, spec);
   const priority = job.opts.priority === REMINDER_PRIORITY ? 1 : 5;
   let claimed = false;
-  const prepare = async () => (claimed = await claim());
+  let claimedAt: Date | null = null;
+  const prepare = async () => {
+    claimed = await claim();
+    if (claimed) claimedAt = await claimStamp(deps.db, spec.attemptId);
+    return claimed;
+  };
+  // The guard may hold a claimed attempt for long (a Redis outage blocks it); meanwhile a stalled
+  // copy of this job may have found the attempt unconfirmed past the grace and re-claimed it.
+  const send = async () =>
+    claimedAt && (await confirmClaimAtSend(deps.db, spec.attemptId, claimedAt))
+      ? deps.gateway.createCall(request)
+      : undefined;
   try {
-    const result = await deps.limiter.schedule(() => deps.gateway.createCall(request), { priority, prepare });
-    if (!result.ran) return 'claimed_elsewhere';
+    const result = await deps.limiter.schedule(send, { priority, prepare });
+    if (!result.ran || !result.value) return 'claimed_elsewhere';
     // Quota headers reach the limiter through the gateway client's onQuota hook (worker.ts).
     await markStarted(deps.db, spec.attemptId, result.value.uuid, result.value.conversationUuid);
     return 'dialed';
