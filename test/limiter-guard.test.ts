@@ -27,7 +27,7 @@ describe('limiter layers, each on its own', () => {
       limit: 3,
       windowMs: 1000,
       keyPrefix: testRedisPrefix(),
-      inFlightTtlMs: 10_000,
+      leaseMs: 10_000,
     });
     const arrivals: number[] = [];
     // 15 eager callers, no Bottleneck in front; each request sits 0–300 ms (a token fetch, a
@@ -52,12 +52,36 @@ describe('limiter layers, each on its own', () => {
     expect(maxInWindow(arrivals, 1000)).toBeLessThanOrEqual(3);
   });
 
+  it('an in-flight slot holds while renewed and frees one lease + one window after its process stops renewing', async () => {
+    const guard = new RateGuard(redis, { limit: 1, windowMs: 1000, keyPrefix: testRedisPrefix(), leaseMs: 600 });
+    await guard.tryAcquire(); // first use after a state loss waits one window
+    await sleep(1050);
+    const held = await guard.tryAcquire();
+    if (!held.admitted) throw new Error('expected a slot');
+    const renewal = setInterval(() => void guard.renew(held.slot), 150);
+    await sleep(1800);
+    expect((await guard.tryAcquire()).admitted).toBe(false); // long request, still in flight
+    clearInterval(renewal);
+    const stoppedAt = Date.now(); // as if the worker died here: no renewal, no completion
+    await sleep(900);
+    expect((await guard.tryAcquire()).admitted).toBe(false);
+    const admitted = await (async () => {
+      for (;;) {
+        const decision = await guard.tryAcquire();
+        if (decision.admitted) return Date.now();
+        await sleep(20);
+      }
+    })();
+    expect(admitted - stoppedAt).toBeGreaterThanOrEqual(1000);
+    expect(admitted - stoppedAt).toBeLessThan(1600 + 300);
+  });
+
   it('a global pause holds every caller until it ends', async () => {
     const guard = new RateGuard(redis, {
       limit: 3,
       windowMs: 1000,
       keyPrefix: testRedisPrefix(),
-      inFlightTtlMs: 10_000,
+      leaseMs: 10_000,
     });
     await guard.tryAcquire(); // first use after a state loss waits one window; get that out of the way
     await sleep(1050);

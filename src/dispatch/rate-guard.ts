@@ -6,14 +6,15 @@ import type { Redis } from 'ioredis';
  * clock (`TIME`), so the clocks of worker machines never matter.
  *
  * What is logged is not the admission but the request's whole flight. An admitted request is
- * entered with a score in the future (admission + `inFlightTtlMs`), so it holds a slot while in
- * flight; when its answer is back, `complete` rescores it to that moment. A slot therefore
+ * entered with a score in the future (a lease: now + `leaseMs`), which its process renews while
+ * the request is in flight, so it holds a slot; when its answer is back, `complete` rescores it
+ * to that moment. A slot therefore
  * stays taken until one window after the answer, which is after the request reached the
  * gateway, however long the request sat between admission and sending (an OAuth token fetch, a
  * new TLS connection). So at most `limit` requests can reach the gateway within any window:
  * if limit+1 arrived within one window, the last of them was admitted while the other `limit`
  * were either in flight or answered less than a window before, and it would have been refused.
- * A worker that dies mid-request leaves its slot taken until `inFlightTtlMs` has passed.
+ * A worker that dies mid-request stops renewing: its slot frees within `leaseMs` + one window.
  *
  * Keys (under the deployment prefix): `log` (zset), `pause` (pause-until, ms), `pace` (minimum
  * gap in ms while a quota runs low), `last` (last admission), `alive` (marker: its absence means
@@ -54,6 +55,17 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 return redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
 `;
 
+/** Renews an in-flight slot's lease; a slot already answered (score in the past) is left alone. */
+const RENEW = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not score or tonumber(score) <= now then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2 + tonumber(ARGV[2]))
+return 1
+`;
+
 /** Extends the pause to now + ARGV[1] ms (never shortens it); returns the pause left in ms. */
 const PAUSE = `
 local t = redis.call('TIME')
@@ -87,8 +99,11 @@ export interface RateGuardOptions {
   windowMs: number;
   /** Key prefix, e.g. `callcast:limiter:calls`. */
   keyPrefix: string;
-  /** Longest a request may be in flight; a slot never completed frees after this + window. */
-  inFlightTtlMs: number;
+  /**
+   * Lease of an in-flight slot, ms, renewed by its process (`renew`) while the request lasts; a
+   * dead process's slot frees after at most this + one window.
+   */
+  leaseMs: number;
 }
 
 export class RateGuard {
@@ -105,9 +120,9 @@ export class RateGuard {
 
   /** One admission attempt; never waits. */
   async tryAcquire(): Promise<GuardDecision> {
-    const { limit, windowMs, inFlightTtlMs } = this.#options;
+    const { limit, windowMs, leaseMs } = this.#options;
     const slot = randomUUID();
-    const reply = (await this.#redis.eval(ACQUIRE, 5, ...this.#keys, limit, windowMs, slot, inFlightTtlMs)) as number[];
+    const reply = (await this.#redis.eval(ACQUIRE, 5, ...this.#keys, limit, windowMs, slot, leaseMs)) as number[];
     if (reply[0] === 1) return { admitted: true, slot };
     return { admitted: false, waitMs: Math.max(1, reply[1] ?? 1), reason: REASONS[reply[2] ?? 2] ?? 'window_full' };
   }
@@ -115,6 +130,12 @@ export class RateGuard {
   /** Marks an admitted request answered (or failed): call once the request is over. */
   async complete(slot: string): Promise<void> {
     await this.#redis.eval(COMPLETE, 1, this.#keys[0] as string, slot);
+  }
+
+  /** Keeps an admitted request's slot while it is in flight; call every `leaseMs / 4` or so. */
+  async renew(slot: string): Promise<void> {
+    const { leaseMs, windowMs } = this.#options;
+    await this.#redis.eval(RENEW, 1, this.#keys[0] as string, slot, leaseMs, windowMs);
   }
 
   /** Pauses every process sharing this guard for at least `ms`; returns the pause now in force. */

@@ -52,8 +52,8 @@ export interface CallLimiterOptions {
   maxGuardWaitMs?: number;
   /** Bottleneck `expiration` of each job, ms: guard wait + the gateway's request timeout. Default 45 s. */
   expirationMs?: number;
-  /** A request not answered within this holds its guard slot no longer, ms. Default 35 s. */
-  inFlightTtlMs?: number;
+  /** Lease of an in-flight guard slot, renewed every quarter of it, ms. Default 8 s. */
+  leaseMs?: number;
 }
 
 export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
@@ -62,12 +62,14 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   const maxGuardWaitMs = options.maxGuardWaitMs ?? 10_000;
   const expirationMs = options.expirationMs ?? 45_000;
   const windowMs = 1000 + marginMs;
+  const leaseMs = options.leaseMs ?? 8000;
   const guard = new RateGuard(redis, {
     limit: Math.max(1, Math.floor(callsPerSecond)),
     windowMs,
     keyPrefix: `${keyPrefix}:limiter:calls`,
-    // The gateway client gives up after ~20 s (connect 5 s + headers 15 s); a dead worker's slot frees soon after.
-    inFlightTtlMs: options.inFlightTtlMs ?? 35_000,
+    // Renewed every 2 s while a request lasts: only an event loop frozen for 6 s could lose
+    // it, and a killed worker's slot frees within 8 s + one window.
+    leaseMs,
   });
   // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
   const connection = createBottleneckConnection(redis.duplicate());
@@ -102,10 +104,15 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
           await guard.complete(slot);
           throw new CallLimiterError('unavailable', 'abandoned before sending', { started: false });
         }
+        const renewal = setInterval(
+          () => void guard.renew(slot).catch((err: unknown) => watch.report(err)),
+          leaseMs / 4,
+        );
         progress.state = 'started'; // set in the same tick as the request starts
         try {
           return { ran: true, value: await fn() };
         } finally {
+          clearInterval(renewal);
           await guard.complete(slot).catch((err: unknown) => watch.report(err));
         }
       };
