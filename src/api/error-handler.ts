@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isStorageUnavailable } from '../db/connect.ts';
 import { AppError, coerceError } from '../errors.ts';
 
 interface ErrorBody {
@@ -13,10 +14,6 @@ const FASTIFY_CODES: Record<string, { code: AppError['code']; status: number }> 
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'invalid_json', status: 400 },
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'invalid_json', status: 400 },
 };
-
-// Connection-level failures talking to Postgres: the request could not be stored, try later.
-const UNAVAILABLE =
-  /ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i;
 
 // Values valid JSON can carry but Postgres cannot store: NUL characters (22021 in text, 22P05 in
 // jsonb) and JSON nested deeper than its parser's stack (54001). The request is at fault, not us.
@@ -35,7 +32,7 @@ export function toAppError(thrown: unknown): AppError {
   if (err instanceof SyntaxError && (err as FastifyError).statusCode === 400) {
     return new AppError('invalid_json', 400, `Body is not valid JSON: ${err.message}`, { cause: err });
   }
-  if (err.code === 'ECONNREFUSED' || UNAVAILABLE.test(err.message)) {
+  if (isStorageUnavailable(err)) {
     return new AppError('service_unavailable', 503, 'Storage is unavailable; retry later', { cause: err });
   }
   const status = (err as FastifyError).statusCode;

@@ -10,6 +10,16 @@ export type DbOrTrx = Db | Trx;
 // bigint (int8) ids and counts come back as strings by default; keep them as strings (ids can
 // exceed 2^53 in theory) but parse COUNT(*) results where needed.
 
+// Connection-level failures talking to Postgres: nothing was stored, the same work can be retried later.
+const UNAVAILABLE =
+  /ECONNREFUSED|ECONNRESET|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i;
+
+/** True when `thrown` says Postgres could not be reached (down, restarting, pool timeout). */
+export function isStorageUnavailable(thrown: unknown): boolean {
+  const err = thrown as { code?: unknown; message?: unknown } | null | undefined;
+  return err?.code === 'ECONNREFUSED' || UNAVAILABLE.test(String(err?.message ?? ''));
+}
+
 export interface DbOptions {
   /** Pool size per process; the API and workers each hold one pool. */
   max?: number;
@@ -26,5 +36,9 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   // An idle client losing its connection emits 'error' on the pool; without a listener that
   // would crash the process. The next query reports the outage instead.
   pool.on('error', () => {});
+  // A checked-out client whose connection resets mid-query (Postgres restarted) rejects that query
+  // and also emits 'error', which pg-pool listens for only while the client is idle: unheard, it
+  // would crash the process. The query's rejection already reports the outage.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
