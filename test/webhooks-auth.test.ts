@@ -107,31 +107,60 @@ describe('event webhook without a signature secret', () => {
 });
 
 describe('event webhook with Postgres down', () => {
-  it('answers 503 (so the gateway delivers again), never 2xx, and lets the retry reuse its jti', async () => {
-    const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
-    const prefix = testRedisPrefix();
+  async function appWithDeadPostgres(redis: Redis, prefix: string) {
     const config = loadConfig({ REDIS_KEY_PREFIX: prefix, WEBHOOK_TOKEN, WEBHOOK_SIGNATURE_SECRET: SIGNATURE_SECRET });
     const db = createDb('postgres://nobody@127.0.0.1:1/none', { max: 1 });
     const queue = createCallQueue(redis, prefix);
     const app = await buildApi({ config, logger: createLogger({ level: 'silent', pretty: false }), db, redis, queue });
+    return {
+      app,
+      async close() {
+        await app.close();
+        await queue.close();
+        await db.destroy();
+        redis.disconnect();
+      },
+    };
+  }
+
+  async function signedDelivery() {
+    const raw = JSON.stringify(event(randomUUID(), 'answered', 1));
+    const authorization = `Bearer ${await signBody(raw)}`;
+    return (app: Awaited<ReturnType<typeof appWithDeadPostgres>>['app']) =>
+      app.inject({
+        method: 'POST',
+        url: `/webhooks/event?attempt=${randomUUID()}&token=${WEBHOOK_TOKEN}`,
+        headers: { 'content-type': 'application/json', authorization },
+        payload: raw,
+      });
+  }
+
+  it('keeps the event in Redis and answers 200 (the gateway retries only once); a redelivery is a replay', async () => {
+    const prefix = testRedisPrefix();
+    const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: 1 });
+    const { app, close } = await appWithDeadPostgres(redis, prefix);
     try {
-      const raw = JSON.stringify(event(randomUUID(), 'answered', 1));
-      const authorization = `Bearer ${await signBody(raw)}`;
-      const inject = () =>
-        app.inject({
-          method: 'POST',
-          url: `/webhooks/event?attempt=${randomUUID()}&token=${WEBHOOK_TOKEN}`,
-          headers: { 'content-type': 'application/json', authorization },
-          payload: raw,
-        });
-      const first = await inject();
-      expect(first.statusCode).toBe(503);
-      expect((await inject()).statusCode).toBe(503);
+      const deliver = await signedDelivery();
+      const first = await deliver(app);
+      expect(first.statusCode).toBe(200);
+      expect(first.json()).toEqual({ stored: true, buffered: true });
+      expect(await redis.llen(`${prefix}:webhooks:buffered-events`)).toBe(1);
+      expect((await deliver(app)).statusCode).toBe(401);
     } finally {
-      await app.close();
-      await queue.close();
-      await db.destroy();
-      redis.disconnect();
+      await close();
+    }
+  });
+
+  it('answers 5xx (so the gateway delivers again), never 2xx, when Redis is down as well', async () => {
+    const redis = new Redis('redis://127.0.0.1:1', { maxRetriesPerRequest: 0, lazyConnect: true });
+    redis.on('error', () => {});
+    const { app, close } = await appWithDeadPostgres(redis, testRedisPrefix());
+    try {
+      const deliver = await signedDelivery();
+      expect((await deliver(app)).statusCode).toBeGreaterThanOrEqual(500);
+      expect((await deliver(app)).statusCode).toBeGreaterThanOrEqual(500);
+    } finally {
+      await close();
     }
   });
 });

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { ApiDeps } from '../api/server.ts';
+import { isStorageUnavailable } from '../db/connect.ts';
 import { AppError } from '../errors.ts';
 import { answerNcco, FALLBACK_NCCO } from './answer-ncco.ts';
 import { startEventApplier } from './event-applier.ts';
+import { createEventBuffer, startBufferDrain } from './event-buffer.ts';
 import { parseEvent } from './event-payload.ts';
 import { storeEvent } from './event-receiver.ts';
 import { checkWebhookToken, type JtiClaim, verifySignedCallback } from './webhook-auth.ts';
@@ -21,6 +23,10 @@ const attemptQuery = z.looseObject({ attempt: z.guid() });
 export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const applier = startEventApplier(deps.db, deps.logger);
   app.addHook('onClose', () => applier.close());
+  // Postgres down: events wait in Redis rather than being refused (the gateway retries only once).
+  const buffer = createEventBuffer(deps.db, deps.redis, deps.config.redisKeyPrefix, deps.logger);
+  const drain = startBufferDrain(buffer, deps.logger, () => applier.wake());
+  app.addHook('onClose', async () => drain.close());
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CALLBACK_BODY_LIMIT_BYTES }, (_req, body, done) =>
@@ -31,9 +37,15 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const claim = await authenticate(request, deps);
       try {
         const attemptId = attemptIdOf(request.query);
-        const parsed = parseEvent(request.method === 'GET' ? callbackFields(request.query) : jsonBody(request));
-        const result = await storeEvent(deps.db, attemptId, parsed);
-        if (result.stored && result.attemptFound) applier.wake();
+        const fields = request.method === 'GET' ? callbackFields(request.query) : jsonBody(request);
+        const parsed = parseEvent(fields);
+        const result = await storeEvent(deps.db, attemptId, parsed).catch(async (err: unknown) => {
+          if (!isStorageUnavailable(err)) throw err;
+          // Redis down as well: the push fails and the original 503 asks the gateway to retry.
+          await buffer.push(attemptId, fields).catch(() => Promise.reject(err));
+          return { stored: true as const, buffered: true as const };
+        });
+        if (result.stored && 'attemptFound' in result && result.attemptFound) applier.wake();
         return result;
       } catch (err) {
         // The gateway will deliver again after an error; let that delivery's jti through.
