@@ -1,6 +1,6 @@
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { endAttempt } from '../calls/attempt-outcome.ts';
-import type { Db } from '../db/connect.ts';
+import { type Db, isStorageUnavailable } from '../db/connect.ts';
 import type { CreateCallRequest, GatewayClient } from '../gateway/types.ts';
 import type { Logger } from '../logger.ts';
 import { answerUrl, eventUrl, type WebhookBase } from '../webhooks/webhook-urls.ts';
@@ -172,10 +172,27 @@ async function dial(
     const result = await deps.limiter.schedule(send, { priority, prepare });
     if (!result.ran || !result.value) return 'claimed_elsewhere';
     // Quota headers reach the limiter through the gateway client's onQuota hook (worker.ts).
-    await markStarted(deps.db, spec.attemptId, result.value.uuid, result.value.conversationUuid);
+    await storeCallUuid(deps.db, spec.attemptId, result.value.uuid, result.value.conversationUuid);
     return 'dialed';
   } catch (thrown) {
     return handleFailure(deps, job, token, worker, spec, thrown, claimed);
+  }
+}
+
+// Once the gateway said 201 the call exists, and its uuid lives only in this process until stored.
+// A Postgres outage must not turn it into an unconfirmed dial (left to reconciliation, which
+// redials if the outage also cost the call's webhooks), so a minute of outage is waited out.
+const STORE_UUID_PATIENCE_MS = 60_000;
+
+async function storeCallUuid(db: Db, attemptId: string, uuid: string, conversationUuid: string | undefined) {
+  const deadline = Date.now() + STORE_UUID_PATIENCE_MS;
+  for (;;) {
+    try {
+      return await markStarted(db, attemptId, uuid, conversationUuid);
+    } catch (err) {
+      if (!isStorageUnavailable(err) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+    }
   }
 }
 
