@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createCallQueue } from '../src/dispatch/queue.ts';
 import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { type FaultRig, startFaultRig, waitSettled } from './support/faults-harness.ts';
@@ -37,21 +39,35 @@ describe('Redis crashed and restarted mid-campaign', () => {
     await database?.drop();
   });
 
-  async function crashMidCampaign(persist: boolean, recipients: number, firstNumber: number, timeoutMs: number) {
+  async function crashMidCampaign(
+    persist: boolean,
+    recipients: number,
+    firstNumber: number,
+    timeoutMs: number,
+    workerEnv: Record<string, string> = {},
+  ) {
     redis = await startRestartableRedis({ persist });
+    const prefix = testRedisPrefix();
     const { campaignId, numbers } = await seedCampaign(database.db, { recipients, firstNumber });
     rig = await startFaultRig({
       databaseUrl: database.url,
       db: database.db,
       redisUrl: redis.url,
-      prefix: testRedisPrefix(),
+      prefix,
       simulator,
       webhookToken: `faults-${randomBytes(12).toString('hex')}`,
-      workerEnv: { WORKER_LOCK_MS: '3000', RECONCILE_GRACE_MS: '3000' },
+      workerEnv: { WORKER_LOCK_MS: '3000', RECONCILE_GRACE_MS: '3000', ...workerEnv },
     });
     const workers = rig.startWorkers(2);
     await waitFor(async () => createCalls(simulator.requests()).length >= 6, 20_000, 'first calls');
     const before = createCalls(simulator.requests()).length;
+    // Jobs waiting in Redis (not yet taken by a worker): what a crash without persistence loses.
+    const observer = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const queue = createCallQueue(observer, prefix);
+    const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed');
+    const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+    await queue.close();
+    observer.disconnect();
     const crashedAt = Date.now();
     await redis.kill('SIGKILL');
     await new Promise((resolve) => setTimeout(resolve, 2_000));
@@ -60,10 +76,11 @@ describe('Redis crashed and restarted mid-campaign', () => {
     const result = await waitSettled(database.db, campaignId, numbers, simulator, timeoutMs, () =>
       workers.map((w) => w.output()).join('\n---\n'),
     );
+    const settledMs = Date.now() - restartedAt;
     const next = createCalls(simulator.requests())[before];
     const resumeMs = next ? next.at - restartedAt : Number.NaN;
     console.log(
-      `persist=${persist}: ${before} calls before the crash, down ${restartedAt - crashedAt} ms, next call ${resumeMs} ms after the restart; ${JSON.stringify(result)}`,
+      `persist=${persist}: ${before} calls and ${waiting} jobs waiting in Redis before the crash, down ${restartedAt - crashedAt} ms, next call ${resumeMs} ms and all settled ${settledMs} ms after the restart; ${JSON.stringify(result)}`,
     );
     expect(result.lost).toEqual([]);
     expect(result.duplicated).toEqual([]);
@@ -74,15 +91,23 @@ describe('Redis crashed and restarted mid-campaign', () => {
     // The API kept working through it: its health check sees Redis again.
     const health = await fetch(`${rig.apiUrl}/health`);
     expect(await health.json()).toEqual({ postgres: true, redis: true });
-    return resumeMs;
+    return { resumeMs, settledMs, waiting };
   }
 
   it('with an fsynced AOF: the queue survives and calls resume within seconds', async () => {
-    const resumeMs = await crashMidCampaign(true, 20, 31_660_000_000, 40_000);
+    // Two jobs per worker at a time, so most of the queue sits in Redis when it crashes.
+    const { resumeMs, settledMs, waiting } = await crashMidCampaign(true, 20, 31_660_000_000, 40_000, {
+      WORKER_CONCURRENCY: '2',
+    });
+    expect(waiting).toBeGreaterThanOrEqual(3);
     expect(resumeMs).toBeLessThan(10_000);
+    // The waiting jobs came back with the AOF: no 30 s wait for the feeder's stale re-add.
+    expect(settledMs).toBeLessThan(25_000);
   });
 
   it('without persistence: the queue is rebuilt from Postgres and the campaign completes', async () => {
-    await crashMidCampaign(false, 15, 31_661_000_000, 75_000);
+    // As above, most of the queue sits in Redis when it is wiped; the feeder re-adds a `queued` attempt whose job is gone after 30 s (its staleMs).
+    const { waiting } = await crashMidCampaign(false, 15, 31_661_000_000, 75_000, { WORKER_CONCURRENCY: '2' });
+    expect(waiting).toBeGreaterThanOrEqual(3);
   }, 110_000);
 });
