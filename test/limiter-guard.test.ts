@@ -76,6 +76,58 @@ describe('limiter layers, each on its own', () => {
     expect(admitted - stoppedAt).toBeLessThan(1600 + 300);
   });
 
+  it('an urgent request takes the next free slot ahead of waiting bulk requests; the limit holds for both', async () => {
+    const guard = new RateGuard(redis, {
+      limit: 3,
+      windowMs: 1000,
+      keyPrefix: testRedisPrefix(),
+      leaseMs: 10_000,
+      spacingMs: 333,
+    });
+    await guard.tryAcquire(); // first use after a state loss waits one window
+    await sleep(1050);
+    const arrivals: number[] = [];
+    const send = async (slot: string) => {
+      arrivals.push(Date.now());
+      await sleep(10);
+      await guard.complete(slot);
+    };
+    let stop = false;
+    // Eight eager bulk callers keep the window full for the whole test.
+    const bulk = async () => {
+      while (!stop) {
+        const decision = await guard.tryAcquire();
+        if (decision.admitted) await send(decision.slot);
+        else await sleep(Math.min(decision.waitMs, 1000));
+      }
+    };
+    const callers = Array.from({ length: 8 }, bulk);
+    await sleep(1600);
+    const waiter = 'reminder-1';
+    const askedAt = Date.now();
+    let urgentAt = 0;
+    for (;;) {
+      const decision = await guard.tryAcquire(waiter);
+      if (decision.admitted) {
+        urgentAt = Date.now();
+        await send(decision.slot);
+        break;
+      }
+      await sleep(Math.min(decision.waitMs, 1000));
+    }
+    const waitedMs = Date.now() - askedAt;
+    await sleep(600);
+    stop = true;
+    await Promise.all(callers);
+    arrivals.sort((a, b) => a - b);
+    // Slots free one at a time (spacing), and the first one to free goes to the urgent request.
+    expect(waitedMs).toBeLessThan(333 + 150);
+    expect(maxInWindow(arrivals, 1000)).toBeLessThanOrEqual(3);
+    const bulkArrivals = arrivals.filter((at) => at !== urgentAt);
+    const gaps = bulkArrivals.slice(1).map((at, i) => at - (bulkArrivals[i] as number));
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(300);
+  });
+
   it('a global pause holds every caller until it ends', async () => {
     const guard = new RateGuard(redis, {
       limit: 3,

@@ -17,7 +17,7 @@ import {
 import { windowState } from './call-window.ts';
 import { type DialSpec, loadDialSpec } from './dial-spec.ts';
 import { classifyFailure } from './failure-policy.ts';
-import { type CallJobData, REMINDER_PRIORITY } from './jobs.ts';
+import type { CallJobData } from './jobs.ts';
 import type { CallLimiter } from './rate-limiter.ts';
 
 export interface CallProcessorDeps {
@@ -154,7 +154,6 @@ async function dial(
   claim: () => Promise<boolean>,
 ): Promise<JobResult> {
   const request = buildRequest(deps, spec);
-  const priority = job.opts.priority === REMINDER_PRIORITY ? 1 : 5;
   let claimed = false;
   let claimedAt: Date | null = null;
   const prepare = async () => {
@@ -169,7 +168,8 @@ async function dial(
       ? deps.gateway.createCall(request)
       : undefined;
   try {
-    const result = await deps.limiter.schedule(send, { priority, prepare });
+    // A reminder is due at a moment: it skips the campaign backlog held in the limiter.
+    const result = await deps.limiter.schedule(send, { urgent: spec.kind === 'reminder', prepare });
     if (!result.ran || !result.value) return 'claimed_elsewhere';
     // Quota headers reach the limiter through the gateway client's onQuota hook (worker.ts).
     await storeCallUuid(deps.db, spec.attemptId, result.value.uuid, result.value.conversationUuid);

@@ -16,19 +16,32 @@ import type { Redis } from 'ioredis';
  * were either in flight or answered less than a window before, and it would have been refused.
  * A worker that dies mid-request stops renewing: its slot frees within `leaseMs` + one window.
  *
+ * Urgent requests (reminders, due at a moment) register as waiters while they wait: as long as
+ * one is registered, bulk (campaign) requests are refused even when a slot is free, so the next
+ * slot to free goes to the waiter. Waiters are leases too (`urgentHoldMs`, renewed by every try),
+ * so a dead process's waiter stops holding campaigns back within that time. The limit itself
+ * applies to urgent requests exactly as to bulk ones.
+ *
  * Keys (under the deployment prefix): `log` (zset), `pause` (pause-until, ms), `pace` (minimum
  * gap in ms while a quota runs low), `last` (last admission), `alive` (marker: its absence means
  * Redis lost our state — a restart or FLUSHALL — so the guard first waits one full window,
- * since requests admitted before the loss are no longer in the log).
+ * since requests admitted before the loss are no longer in the log), `urgent` (zset of waiting
+ * urgent requests, scored by lease end).
  */
 const ACQUIRE = `
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
+local urgentHold = tonumber(ARGV[5])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if redis.call('EXISTS', KEYS[5]) == 0 then
   redis.call('SET', KEYS[5], now)
   redis.call('SET', KEYS[2], now + window, 'PX', window)
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now)
+if urgentHold > 0 then
+  redis.call('ZADD', KEYS[6], now + urgentHold, ARGV[6])
+  redis.call('PEXPIRE', KEYS[6], urgentHold)
 end
 local pausedUntil = tonumber(redis.call('GET', KEYS[2]) or '0')
 if pausedUntil > now then return {0, pausedUntil - now, 1} end
@@ -39,12 +52,17 @@ if redis.call('ZCARD', KEYS[1]) >= limit then
   if oldest > now then return {0, 25, 2} end
   return {0, oldest + window - now + 1, 2}
 end
+-- A slot is free but an urgent request waits for it: bulk requests ask again shortly.
+if urgentHold == 0 and redis.call('ZCARD', KEYS[6]) > 0 then return {0, 50, 4} end
 local pace = tonumber(redis.call('GET', KEYS[3]) or '0')
 local last = tonumber(redis.call('GET', KEYS[4]) or '0')
 if pace > 0 and last + pace > now then return {0, last + pace - now, 3} end
+local spacing = tonumber(ARGV[7])
+if urgentHold == 0 and last + spacing > now then return {0, last + spacing - now, 5} end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[3])
 redis.call('PEXPIRE', KEYS[1], window * 2 + tonumber(ARGV[4]))
 redis.call('SET', KEYS[4], now, 'PX', math.max(window, pace) * 2)
+if urgentHold > 0 then redis.call('ZREM', KEYS[6], ARGV[6]) end
 return {1, 0, 0}
 `;
 
@@ -87,8 +105,9 @@ if current > now then return current - now end
 return 0
 `;
 
-export type DenyReason = 'paused' | 'window_full' | 'pace';
-const REASONS: Record<number, DenyReason> = { 1: 'paused', 2: 'window_full', 3: 'pace' };
+/** `yield`: a slot is free, but an urgent request is waiting for it; `spacing`: see `spacingMs`. */
+export type DenyReason = 'paused' | 'window_full' | 'pace' | 'yield' | 'spacing';
+const REASONS: Record<number, DenyReason> = { 1: 'paused', 2: 'window_full', 3: 'pace', 4: 'yield', 5: 'spacing' };
 
 export type GuardDecision = { admitted: true; slot: string } | { admitted: false; waitMs: number; reason: DenyReason };
 
@@ -104,6 +123,15 @@ export interface RateGuardOptions {
    * dead process's slot frees after at most this + one window.
    */
   leaseMs: number;
+  /** How long one try of an urgent request holds bulk requests back, ms; each try renews it. Default 2000. */
+  urgentHoldMs?: number;
+  /**
+   * Least gap between a bulk admission and the admission before it, ms; default 0. Without it,
+   * requests waiting for a full window take the slots in bursts of `limit` as slots free
+   * together, and the bursts repeat every window: an urgent request could wait a whole window.
+   * With `windowMs / limit`, a slot frees about every `windowMs / limit`.
+   */
+  spacingMs?: number;
 }
 
 export class RateGuard {
@@ -115,16 +143,36 @@ export class RateGuard {
     this.#redis = redis;
     this.#options = options;
     const p = options.keyPrefix;
-    this.#keys = [`${p}:log`, `${p}:pause`, `${p}:pace`, `${p}:last`, `${p}:alive`];
+    this.#keys = [`${p}:log`, `${p}:pause`, `${p}:pace`, `${p}:last`, `${p}:alive`, `${p}:urgent`];
   }
 
-  /** One admission attempt; never waits. */
-  async tryAcquire(): Promise<GuardDecision> {
+  /**
+   * One admission attempt; never waits. `urgentWaiter` (an id kept across the tries of one
+   * request) marks an urgent request: until it is admitted or withdrawn, bulk requests yield.
+   */
+  async tryAcquire(urgentWaiter?: string): Promise<GuardDecision> {
     const { limit, windowMs, leaseMs } = this.#options;
     const slot = randomUUID();
-    const reply = (await this.#redis.eval(ACQUIRE, 5, ...this.#keys, limit, windowMs, slot, leaseMs)) as number[];
+    const hold = urgentWaiter ? (this.#options.urgentHoldMs ?? 2000) : 0;
+    const reply = (await this.#redis.eval(
+      ACQUIRE,
+      6,
+      ...this.#keys,
+      limit,
+      windowMs,
+      slot,
+      leaseMs,
+      hold,
+      urgentWaiter ?? '',
+      this.#options.spacingMs ?? 0,
+    )) as number[];
     if (reply[0] === 1) return { admitted: true, slot };
     return { admitted: false, waitMs: Math.max(1, reply[1] ?? 1), reason: REASONS[reply[2] ?? 2] ?? 'window_full' };
+  }
+
+  /** An urgent request gives up waiting: bulk requests no longer yield to it. */
+  async withdraw(urgentWaiter: string): Promise<void> {
+    await this.#redis.zrem(this.#keys[5] as string, urgentWaiter);
   }
 
   /** Marks an admitted request answered (or failed): call once the request is over. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import { coerceError } from '../errors.ts';
@@ -35,6 +36,11 @@ export interface CallLimiter {
 export interface ScheduleOptions {
   /** 0–9, lower runs first (Bottleneck's scale); default 5. */
   priority?: number;
+  /**
+   * Due at a moment (a reminder): skips Bottleneck and waits at the guard, where bulk requests
+   * hold back while it waits. The guard's limit applies to it like to any other request.
+   */
+  urgent?: boolean;
   prepare?: () => Promise<boolean>;
 }
 
@@ -70,6 +76,8 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     // Renewed every 2 s while a request lasts: only an event loop frozen for 6 s could lose
     // it, and a killed worker's slot frees within 8 s + one window.
     leaseMs,
+    // Bulk admissions a Bottleneck `minTime` apart: slots free one at a time, not in bursts.
+    spacingMs: Math.floor(windowMs / Math.max(1, Math.floor(callsPerSecond))),
   });
   // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
   const connection = createBottleneckConnection(redis.duplicate());
@@ -86,23 +94,22 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   let bottleneck = makeBottleneck();
   let closing: Promise<void> | undefined;
 
+  // Urgent tasks run outside Bottleneck; `close` abandons those still waiting for the guard.
+  const urgentRuns = new Set<Progress>();
+
   return {
     async schedule<T>(fn: () => Promise<T>, scheduleOptions: ScheduleOptions = {}): Promise<ScheduleResult<T>> {
       if (closing) throw new CallLimiterError('closed', 'the limiter is closed', { started: false });
-      // `abandoned`: Bottleneck gave up on the job (expiration, stop) and the caller has been
-      // told nothing started; the task, which keeps running, must then never send the request.
-      const progress: { state: 'waiting' | 'prepared' | 'started'; abandoned: boolean } = {
-        state: 'waiting',
-        abandoned: false,
-      };
+      const progress: Progress = { state: 'waiting', abandoned: null };
+      const urgentWaiter = scheduleOptions.urgent ? randomUUID() : undefined;
       const task = async (): Promise<ScheduleResult<T>> => {
         const deadline = Date.now() + maxGuardWaitMs;
         if (scheduleOptions.prepare && !(await scheduleOptions.prepare())) return { ran: false };
         progress.state = 'prepared';
-        const slot = await acquire(guard, deadline, progress);
+        const slot = await acquire(guard, deadline, progress, urgentWaiter);
         if (progress.abandoned) {
           await guard.complete(slot);
-          throw new CallLimiterError('unavailable', 'abandoned before sending', { started: false });
+          throw new CallLimiterError(progress.abandoned, 'abandoned before sending', { started: false });
         }
         const renewal = setInterval(
           () => void guard.renew(slot).catch((err: unknown) => watch.report(err)),
@@ -117,19 +124,21 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
         }
       };
       try {
-        return await bottleneck.schedule({ priority: scheduleOptions.priority ?? 5, expiration: expirationMs }, task);
+        if (!urgentWaiter) {
+          return await bottleneck.schedule({ priority: scheduleOptions.priority ?? 5, expiration: expirationMs }, task);
+        }
+        // Bottleneck hands out future starts to every job it holds, whatever their priority, so
+        // an urgent request would wait behind all of them: it goes to the guard directly.
+        urgentRuns.add(progress);
+        try {
+          return await task();
+        } finally {
+          urgentRuns.delete(progress);
+          if (progress.state !== 'started') await guard.withdraw(urgentWaiter).catch(() => undefined);
+        }
       } catch (thrown) {
-        progress.abandoned = true;
-        const { state } = progress;
-        if (thrown instanceof CallLimiterError) throw thrown.withPrepared(state !== 'waiting');
-        if (state === 'started' && !(thrown instanceof Bottleneck.BottleneckError)) throw thrown;
-        const err = coerceError(thrown);
-        const reason = state === 'started' ? 'expired' : closing ? 'closed' : 'unavailable';
-        throw new CallLimiterError(reason, err.message, {
-          started: state === 'started',
-          prepared: state !== 'waiting',
-          cause: thrown,
-        });
+        progress.abandoned ??= closing ? 'closed' : 'unavailable';
+        throw explainFailure(thrown, progress.state, closing !== undefined);
       }
     },
     async pauseFor(ms, reason) {
@@ -147,6 +156,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     close() {
       closing ??= (async () => {
         watch.stop();
+        for (const run of urgentRuns) if (run.state !== 'started') run.abandoned = 'closed';
         // Jobs still waiting for a slot are rejected (their workers requeue them); calls
         // already under way finish.
         await bottleneck.stop({ dropWaitingJobs: true }).catch(() => undefined);
@@ -171,11 +181,34 @@ export function bottleneckSettings(keyPrefix: string, callsPerSecond: number, ma
   };
 }
 
+/**
+ * Where a scheduled task got to, for telling the caller whether the request may have left.
+ * `abandoned`: Bottleneck gave up on the job (expiration, stop) or the limiter closed, and the
+ * caller has been told nothing started; the task, which may keep running, must then never send.
+ */
+interface Progress {
+  state: 'waiting' | 'prepared' | 'started';
+  abandoned: 'closed' | 'unavailable' | null;
+}
+
+function explainFailure(thrown: unknown, state: Progress['state'], closing: boolean): unknown {
+  if (thrown instanceof CallLimiterError) return thrown.withPrepared(state !== 'waiting');
+  if (state === 'started' && !(thrown instanceof Bottleneck.BottleneckError)) return thrown;
+  const err = coerceError(thrown);
+  const reason = state === 'started' ? 'expired' : closing ? 'closed' : 'unavailable';
+  return new CallLimiterError(reason, err.message, {
+    started: state === 'started',
+    prepared: state !== 'waiting',
+    cause: thrown,
+  });
+}
+
 /** Waits for the guard's admission until `deadline` (local clock; only bounds our own wait). */
-async function acquire(guard: RateGuard, deadline: number, progress: { abandoned: boolean }): Promise<string> {
+async function acquire(guard: RateGuard, deadline: number, progress: Progress, urgentWaiter?: string): Promise<string> {
   for (;;) {
-    if (progress.abandoned) throw new CallLimiterError('unavailable', 'abandoned while waiting', { started: false });
-    const decision = await guard.tryAcquire();
+    if (progress.abandoned)
+      throw new CallLimiterError(progress.abandoned, 'abandoned while waiting', { started: false });
+    const decision = await guard.tryAcquire(urgentWaiter);
     if (decision.admitted) return decision.slot;
     if (Date.now() + decision.waitMs > deadline) {
       throw new CallLimiterError(
