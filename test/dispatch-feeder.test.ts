@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { completeFinishedCampaigns, dueCampaignIds, queueDueRecipients } from '../src/dispatch/feeder.repository.ts';
 import { createFeeder, type FeederDeps } from '../src/dispatch/feeder.ts';
 import { CAMPAIGN_PRIORITY } from '../src/dispatch/jobs.ts';
 import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
@@ -88,7 +89,9 @@ describe('feeder', () => {
     const [attempt] = await attemptsOf(campaignId);
     await queue.remove(attempt!.id);
     expect(await queue.getJob(attempt!.id)).toBeUndefined();
-    await sql`update call_attempts set updated_at = now() - interval '1 minute' where id = ${attempt!.id}`.execute(database.db);
+    await sql`update call_attempts set updated_at = now() - interval '1 minute' where id = ${attempt!.id}`.execute(
+      database.db,
+    );
     const report = await feeder.feedOnce();
     expect(report.requeued).toBeGreaterThanOrEqual(1);
     expect((await queue.getJob(attempt!.id))?.data.attemptId).toBe(attempt!.id);
@@ -98,10 +101,18 @@ describe('feeder', () => {
     const { campaignId } = await seedCampaign(database.db, { recipients: 2, firstNumber: 31_617_000_000 });
     const feeder = createFeeder(deps);
     await feeder.feedOnce();
-    await database.db.updateTable('call_attempts').set({ status: 'started' }).where('campaign_id', '=', campaignId).execute();
+    await database.db
+      .updateTable('call_attempts')
+      .set({ status: 'started' })
+      .where('campaign_id', '=', campaignId)
+      .execute();
     await database.db.updateTable('recipients').set({ status: 'done' }).where('campaign_id', '=', campaignId).execute();
     await feeder.feedOnce();
-    const open = await database.db.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirstOrThrow();
+    const open = await database.db
+      .selectFrom('campaigns')
+      .select('status')
+      .where('id', '=', campaignId)
+      .executeTakeFirstOrThrow();
     expect(open.status).toBe('running');
     await database.db
       .updateTable('call_attempts')
@@ -116,6 +127,50 @@ describe('feeder', () => {
       .executeTakeFirstOrThrow();
     expect(done.status).toBe('completed');
     expect(done.completed_at).toBeInstanceOf(Date);
+  });
+
+  it('never completes a campaign while an upload holding its row lock adds pending recipients', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_619_000_000 });
+    await database.db.updateTable('recipients').set({ status: 'done' }).where('campaign_id', '=', campaignId).execute();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let locked: () => void = () => undefined;
+    const lockTaken = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // An upload as `POST /v1/campaigns/:id/recipients` does it: lock the campaign, add recipients, commit.
+    const upload = database.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('campaigns').select('id').where('id', '=', campaignId).forNoKeyUpdate().execute();
+      await trx
+        .insertInto('recipients')
+        .values({ campaign_id: campaignId, number: '+31619000001', data: '{}' })
+        .execute();
+      locked();
+      await held;
+    });
+    await lockTaken;
+    const completing = completeFinishedCampaigns(database.db);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    release();
+    await upload;
+    expect(await completing).not.toContain(campaignId);
+    expect(await completeFinishedCampaigns(database.db)).not.toContain(campaignId);
+    const campaign = await database.db
+      .selectFrom('campaigns')
+      .select('status')
+      .where('id', '=', campaignId)
+      .executeTakeFirstOrThrow();
+    expect(campaign.status).toBe('running');
+  });
+
+  it('queues nothing for a campaign paused after the feeder read the campaign list', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 3, firstNumber: 31_619_100_000 });
+    expect(await dueCampaignIds(database.db, 1000)).toContain(campaignId);
+    await database.db.updateTable('campaigns').set({ status: 'paused' }).where('id', '=', campaignId).execute();
+    expect(await queueDueRecipients(database.db, campaignId, 5, 3)).toEqual([]);
+    expect(await attemptsOf(campaignId)).toHaveLength(0);
   });
 
   it('hangs up live calls of a cancelled campaign', async () => {

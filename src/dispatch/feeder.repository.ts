@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db, DbOrTrx } from '../db/connect.ts';
 
 /**
@@ -38,6 +38,10 @@ export async function queueDueRecipients(db: Db, campaignId: string, window: num
       trx,
     );
     if (!locked.rows[0]?.ok) return [];
+    // The campaign list was read before the lock; a pause or cancel (which takes the same lock)
+    // may have committed since. This statement's snapshot is newer than the lock.
+    const campaign = await trx.selectFrom('campaigns').select('status').where('id', '=', campaignId).executeTakeFirst();
+    if (campaign?.status !== 'running') return [];
     const waiting = await trx
       .selectFrom('call_attempts')
       .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -94,16 +98,34 @@ export async function claimStaleAttempts(db: Db, staleMs: number, graceMs: numbe
   return rows.rows.map((row) => row.id);
 }
 
-/** Running campaigns with nothing left to do become `completed`; returns their ids. */
-export async function completeFinishedCampaigns(db: DbOrTrx): Promise<string[]> {
-  const rows = await sql<{ id: string }>`
-    update campaigns c set status = 'completed', completed_at = now(), updated_at = now()
-    where c.status = 'running' and c.start_at <= now()
-      and exists (select 1 from recipients r where r.campaign_id = c.id)
-      and not exists (select 1 from recipients r where r.campaign_id = c.id and r.status in ('pending', 'queued'))
-      and not exists (select 1 from call_attempts a where a.campaign_id = c.id and a.status <> 'ended')
-    returning c.id`.execute(db);
-  return rows.rows.map((row) => row.id);
+/**
+ * Running campaigns with nothing left to do become `completed`; returns their ids. Candidates are
+ * locked first and checked again in a second statement, whose snapshot is taken after the locks.
+ * A single `update … where not exists (…)` would wait on the row lock of an upload adding
+ * recipients, then judge the subqueries by its old snapshot and complete a campaign whose new
+ * recipients would never be dialed. A campaign locked by an upload is skipped until next pass.
+ */
+export async function completeFinishedCampaigns(db: Db): Promise<string[]> {
+  return db.transaction().execute(async (trx) => {
+    const candidates = await sql<{ id: string }>`
+      select c.id from campaigns c
+      where ${finished(sql`c`)}
+      for no key update skip locked`.execute(trx);
+    if (candidates.rows.length === 0) return [];
+    const ids = candidates.rows.map((row) => row.id);
+    const rows = await sql<{ id: string }>`
+      update campaigns c set status = 'completed', completed_at = now(), updated_at = now()
+      where c.id = any(${ids}::uuid[]) and ${finished(sql`c`)}
+      returning c.id`.execute(trx);
+    return rows.rows.map((row) => row.id);
+  });
+}
+
+function finished(c: RawBuilder<unknown>) {
+  return sql<boolean>`${c}.status = 'running' and ${c}.start_at <= now()
+    and exists (select 1 from recipients r where r.campaign_id = ${c}.id)
+    and not exists (select 1 from recipients r where r.campaign_id = ${c}.id and r.status in ('pending', 'queued'))
+    and not exists (select 1 from call_attempts a where a.campaign_id = ${c}.id and a.status <> 'ended')`;
 }
 
 /** Calls still live in cancelled campaigns: to be hung up. */
