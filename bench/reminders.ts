@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../src/db/connect.ts';
-import { startSimulator } from '../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
 import { summarize } from './lib/analysis.ts';
 import { ApiClient, campaignBody } from './lib/api.ts';
 import { envList, flags, int } from './lib/args.ts';
@@ -72,6 +72,9 @@ async function runVariant(services: BenchServices, backlogSize: number) {
     }
     await deployment.startWorkers(workers);
     if (backlogSize > 0) await sleep(5000); // the backlog is flowing before the first reminder is due
+    // A fresh deployment's first call waits once for the guard's start-up window and the OAuth
+    // token; in the backlog variant the campaign's calls pay that. Here one unmeasured reminder does.
+    const warmup = backlogSize > 0 ? undefined : await warmUp(client, sim);
     const firstDue = Date.now() + leadSeconds * 1000;
     const due = new Map<string, number>();
     for (let i = 0; i < count; i++) {
@@ -105,6 +108,7 @@ async function runVariant(services: BenchServices, backlogSize: number) {
       missed,
       delaySeconds: summarize(delays, 3),
       early: delays.filter((delay) => delay < 0).length,
+      warmupReminderDelaySeconds: warmup,
       // Where the time goes: due → the worker's dial started (queue + limiter) per reminder.
       dueToDialStartSeconds: summarize(stages, 3),
       limiterDuringRun: {
@@ -126,4 +130,25 @@ async function reminderStages(db: Db): Promise<number[]> {
     select extract(epoch from (dial_started_at - due_at))::float8 as seconds
     from call_attempts where reminder_id is not null and dial_started_at is not null`.execute(db);
   return rows.map((row) => Number(row.seconds));
+}
+
+/** One reminder due in a second, not measured; resolves with its delay once it was dialed. */
+async function warmUp(client: ApiClient, sim: Simulator): Promise<number | undefined> {
+  const number = benchNumber(REMINDER_OFFSET - 1);
+  const at = Date.now() + 1000;
+  await client.expect(201, 'POST', '/v1/reminders', {
+    to: number,
+    from: '+31201234567',
+    ncco: [{ action: 'talk', text: 'Warm-up.' }],
+    at: new Date(at).toISOString(),
+  });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const dial = createCallRequests(sim.requests()).find(
+      (entry) => entry.to === digits(number) && entry.status === 201,
+    );
+    if (dial) return (dial.at - at) / 1000;
+    await sleep(200);
+  }
+  return undefined;
 }
