@@ -135,8 +135,16 @@ export async function markStarted(
   });
 }
 
-/** A paused campaign's attempt: the recipient waits in Postgres again and the attempt is dropped. */
-export async function returnToPending(db: Db, attemptId: string, recipientId: string | null): Promise<boolean> {
+/**
+ * A never-dialed campaign attempt is dropped and its recipient waits in Postgres again: at once
+ * (a paused campaign, fed again on resume) or after `retryInMs` (the gateway was unreachable).
+ */
+export async function returnToPending(
+  db: Db,
+  attemptId: string,
+  recipientId: string | null,
+  retryInMs?: number,
+): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     const deleted = await trx
       .deleteFrom('call_attempts')
@@ -147,7 +155,10 @@ export async function returnToPending(db: Db, attemptId: string, recipientId: st
     if (recipientId) {
       await trx
         .updateTable('recipients')
-        .set({ status: 'pending' })
+        .set({
+          status: 'pending',
+          ...(retryInMs ? { next_attempt_at: sql`now() + make_interval(secs => ${retryInMs / 1000})` } : {}),
+        })
         .where('id', '=', recipientId)
         .where('status', '=', 'queued')
         .execute();

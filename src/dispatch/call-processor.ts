@@ -196,6 +196,10 @@ async function storeCallUuid(db: Db, attemptId: string, uuid: string, conversati
   }
 }
 
+// After the last try of a job that never reached the gateway, the recipient waits this long in
+// Postgres (a reminder's job in Redis): outages that outlast ~4 min of backoff take minutes more.
+const RETRY_AFTER_OUTAGE_MS = 5 * 60_000;
+
 async function handleFailure(
   deps: CallProcessorDeps,
   job: Job<CallJobData>,
@@ -229,6 +233,14 @@ async function handleFailure(
     throw Worker.RateLimitError();
   }
   const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (lastTry && action.claim === 'release') {
+    // Every try failed before the request could leave (a long gateway or token outage): no
+    // call exists, so the number is tried again later instead of being given up.
+    log.warn({ reason: action.reason, retryInMs: RETRY_AFTER_OUTAGE_MS }, 'gateway unreachable on every try; later');
+    if (spec.kind === 'reminder') return delayJob(job, token, Date.now() + RETRY_AFTER_OUTAGE_MS);
+    const back = await returnToPending(deps.db, spec.attemptId, spec.recipientId, RETRY_AFTER_OUTAGE_MS);
+    return back ? 'returned_to_pending' : 'not_queued';
+  }
   if (lastTry) {
     const detail =
       action.claim === 'keep'

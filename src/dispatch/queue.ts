@@ -20,12 +20,12 @@ export function callBackoffMs(attemptsMade: number, random: () => number = Math.
  * inherits these job options: transient retries with our backoff, and Redis keeps only what is
  * still to run (Postgres holds the history), so re-adding a lost attempt by its id always works.
  */
-export function createCallQueue(connection: Redis, prefix: string): CallQueue {
+export function createCallQueue(connection: Redis, prefix: string, attempts = CALL_JOB_ATTEMPTS): CallQueue {
   return new Queue<CallJobData>(CALL_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: {
-      attempts: CALL_JOB_ATTEMPTS,
+      attempts,
       backoff: { type: CALL_BACKOFF },
       removeOnComplete: true,
       // A failed job must not block re-adding its attempt by id; the logs keep the failure.

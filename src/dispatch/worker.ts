@@ -20,6 +20,8 @@ export interface RunningWorker {
 export interface StartWorkerOptions {
   /** Builds the gateway client; `onQuota` feeds the shared limiter. */
   createGateway(onQuota: (quota: Quota) => void): GatewayClient;
+  /** Tries of a call job that fails transiently; default CALL_JOB_ATTEMPTS (tests use fewer). */
+  jobAttempts?: number;
 }
 
 /**
@@ -47,7 +49,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     marginMs: config.callRateMarginMs,
   });
   quotaSink.limiter = limiter;
-  const queue = createCallQueue(runtime.redis(), config.redisKeyPrefix);
+  const queue = createCallQueue(runtime.redis(), config.redisKeyPrefix, options.jobAttempts);
   const deps: CallProcessorDeps = {
     db: runtime.db,
     gateway,
