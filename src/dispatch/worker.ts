@@ -9,6 +9,7 @@ import { startFeeder } from './feeder.ts';
 import { CALL_QUEUE, type CallJobData } from './jobs.ts';
 import { callBackoffMs, createCallQueue } from './queue.ts';
 import { type CallLimiter, createCallLimiter } from './rate-limiter.ts';
+import { startSilentCallCheck } from './silent-calls.ts';
 
 export interface RunningWorker {
   readonly worker: Worker<CallJobData, JobResult>;
@@ -94,13 +95,19 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
   );
   // Reminder attempts share the queue; their scheduler runs in every worker process too.
   const reminders = startReminderScheduler({ db: runtime.db, queue, logger });
+  // Calls silent for 5 graces (default 5 min) are asked about: their webhooks may be lost for good.
+  const silentCalls = startSilentCallCheck(
+    { db: runtime.db, gateway, logger: logger.child({ component: 'silent-calls' }) },
+    5 * config.reconcileGraceMs,
+    5 * config.feederIntervalMs,
+  );
   let closing: Promise<void> | undefined;
   return {
     worker,
     limiter,
     close() {
       closing ??= (async () => {
-        await Promise.all([feeder.close(), reminders.close()]);
+        await Promise.all([feeder.close(), reminders.close(), silentCalls.close()]);
         // In parallel: the limiter rejects jobs still waiting for a slot, so the worker's close
         // (which waits for active jobs) is not held up by a queue of not-yet-started calls.
         await Promise.all([worker.close(), limiter.close()]);

@@ -137,6 +137,7 @@ export function createGatewayClient(
           uuid: typeof body.uuid === 'string' ? body.uuid : uuid,
           status: typeof body.status === 'string' ? body.status : 'unknown',
           conversationUuid: typeof body.conversation_uuid === 'string' ? body.conversation_uuid : undefined,
+          record: body as Record<string, unknown>,
         };
       });
     },

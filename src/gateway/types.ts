@@ -42,6 +42,8 @@ export interface CallInfo {
   uuid: string;
   status: string;
   conversationUuid: string | undefined;
+  /** The call record as the gateway sent it (`duration`, `price`, `rate`, `network`, …). */
+  record?: Readonly<Record<string, unknown>>;
 }
 
 /** KPN's Apigee quota headers, parsed; every field is optional because any may be absent. */
