@@ -5,6 +5,7 @@ import { createRuntime, type Runtime } from '../../src/runtime.ts';
 import type { LoggedRequest } from '../../src/simulator/request-log.ts';
 import type { Simulator } from '../../src/simulator/simulator.ts';
 import { type CallcastProcess, faultEnv, spawnCallcast } from './faults-processes.ts';
+import { type OutageProxy, startOutageProxy } from './faults-services.ts';
 import { waitFor } from './wait-for.ts';
 import { maxInWindow } from './windows.ts';
 import { createCalls, stopWorker } from './worker-processes.ts';
@@ -18,6 +19,8 @@ export interface FaultRigOptions {
   webhookToken: string;
   /** Extra env for the worker processes (grace, lock, log level…). */
   workerEnv?: Record<string, string>;
+  /** Route the gateway's webhooks through an outage proxy (`webhookProxy`) in front of the API. */
+  proxyWebhooks?: boolean;
 }
 
 /**
@@ -27,6 +30,8 @@ export interface FaultRigOptions {
 export interface FaultRig {
   readonly api: Runtime;
   readonly apiUrl: string;
+  /** Set with `proxyWebhooks`: cut it and the gateway cannot reach the API. */
+  readonly webhookProxy: OutageProxy | undefined;
   readonly workers: CallcastProcess[];
   /** Starts `count` more workers; they are appended to `workers`. */
   startWorkers(count: number): CallcastProcess[];
@@ -49,13 +54,15 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
       LOG_LEVEL: 'silent',
     }),
   );
-  const apiUrl = `http://127.0.0.1:${await startApi(api)}`;
+  const apiPort = await startApi(api);
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const webhookProxy = options.proxyWebhooks ? await startOutageProxy(apiPort) : undefined;
   const env = faultEnv({
     databaseUrl: options.databaseUrl,
     redisUrl: options.redisUrl,
     prefix: options.prefix,
     simulator: options.simulator,
-    publicUrl: apiUrl,
+    publicUrl: webhookProxy ? `http://127.0.0.1:${webhookProxy.port}` : apiUrl,
     webhookToken: options.webhookToken,
     extra: options.workerEnv,
   });
@@ -63,6 +70,7 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
   return {
     api,
     apiUrl,
+    webhookProxy,
     workers,
     startWorkers(count) {
       const started = Array.from({ length: count }, () => spawnCallcast(['worker'], env));
@@ -71,6 +79,7 @@ export async function startFaultRig(options: FaultRigOptions): Promise<FaultRig>
     },
     async close() {
       await Promise.all(workers.map((worker) => stopWorker(worker)));
+      await webhookProxy?.close();
       await api.close();
     },
   };
