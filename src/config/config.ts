@@ -48,8 +48,11 @@ const envSchema = z.object({
   FEEDER_WINDOW: int(1, 100_000).default(1000),
   /** Jobs one worker process handles at once; the limiter, not this, sets the call rate. */
   WORKER_CONCURRENCY: int(1, 1000).default(16),
-  /** Added to the limiter's one-second window: absorbs jitter between admission and arrival at the gateway. */
-  CALL_RATE_MARGIN_MS: int(0, 1000).default(50),
+  /**
+   * Added to the limiter's one-second window. A slot is held from admission until one window after
+   * the gateway answered, which already covers the request's whole flight; 10 ms covers clock rounding.
+   */
+  CALL_RATE_MARGIN_MS: int(0, 1000).default(10),
   /** How long an attempt left in `dialing` without a call uuid waits for webhooks before it is redialed. */
   RECONCILE_GRACE_MS: int(0, 3_600_000).default(60_000),
   /** BullMQ job lock; a killed worker's jobs return to the queue about this long after it died. */

@@ -52,7 +52,7 @@ export interface CallLimiterOptions {
   /** Redis key prefix of the deployment; the limiter lives under `<prefix>:limiter`. */
   keyPrefix: string;
   callsPerSecond: number;
-  /** Added to the one-second window, ms; absorbs the jitter between admission and arrival. Default 50. */
+  /** Added to the one-second window, ms; covers clock rounding (slots already span the whole flight). Default 10. */
   marginMs?: number;
   /** Longest wait for the guard inside a slot before giving the slot back, ms. Default 10 s. */
   maxGuardWaitMs?: number;
@@ -64,7 +64,7 @@ export interface CallLimiterOptions {
 
 export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   const { redis, logger, keyPrefix, callsPerSecond } = options;
-  const marginMs = options.marginMs ?? 50;
+  const marginMs = options.marginMs ?? 10;
   const maxGuardWaitMs = options.maxGuardWaitMs ?? 10_000;
   const expirationMs = options.expirationMs ?? 45_000;
   const windowMs = 1000 + marginMs;
