@@ -73,29 +73,40 @@ export type RecipientInput = z.output<typeof recipientSchema>;
 
 export const inlineRecipientsSchema = z.array(recipientSchema).max(INLINE_RECIPIENTS_MAX, INLINE_CAP_MESSAGE);
 
+/** What the callee hears: an NCCO template, or the caller's own answer URL. Campaigns and reminders share it. */
+export const callContentFields = {
+  ncco: nccoSchema.optional(),
+  answerUrl: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .optional(),
+};
+
+/** Gateway call options (Vonage limits: ringing 1–120 s, length 1–7200 s). */
+export const callOptionFields = {
+  machineDetection: z.enum(['continue', 'hangup']).optional(),
+  ringingTimer: z.number().int().min(1).max(120).optional(),
+  lengthTimer: z.number().int().min(1).max(7200).optional(),
+};
+
+export const hasOneCallContent = (body: { ncco?: unknown; answerUrl?: unknown }): boolean =>
+  (body.ncco === undefined) !== (body.answerUrl === undefined);
+export const ONE_CALL_CONTENT = { message: 'exactly one of ncco or answerUrl is required', path: ['ncco'] };
+
 export const createCampaignSchema = z
   .strictObject({
     name: z.string().trim().min(1).max(200),
     /** The caller id, normalized to E.164 like recipients. */
     from: z.string().min(1).max(64).meta({ example: '+31201234567' }),
-    ncco: nccoSchema.optional(),
-    answerUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2000)
-      .optional(),
+    ...callContentFields,
     recipients: inlineRecipientsSchema.default([]),
     startAt: z.iso.datetime({ offset: true }).optional(),
     timezone: timezoneSchema.default('UTC'),
     callWindow: callWindowSchema.optional(),
     retry: retrySchema.default({ maxAttempts: 3, retryOn: ['busy', 'unanswered', 'timeout'], delaySeconds: 900 }),
-    machineDetection: z.enum(['continue', 'hangup']).optional(),
-    ringingTimer: z.number().int().min(1).max(120).optional(),
-    lengthTimer: z.number().int().min(1).max(7200).optional(),
+    ...callOptionFields,
   })
-  .refine((body) => (body.ncco === undefined) !== (body.answerUrl === undefined), {
-    message: 'exactly one of ncco or answerUrl is required',
-    path: ['ncco'],
-  });
+  .refine(hasOneCallContent, ONE_CALL_CONTENT);
 export type CreateCampaignInput = z.output<typeof createCampaignSchema>;
 
 export const campaignIdSchema = z.strictObject({ id: z.uuid() });

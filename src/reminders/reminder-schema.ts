@@ -1,6 +1,13 @@
 import { z } from 'zod';
-import { callWindowSchema, retrySchema, timezoneSchema } from '../campaigns/campaign-schema.ts';
-import { nccoSchema } from '../gateway/ncco.ts';
+import {
+  callContentFields,
+  callOptionFields,
+  callWindowSchema,
+  hasOneCallContent,
+  ONE_CALL_CONTENT,
+  retrySchema,
+  timezoneSchema,
+} from '../campaigns/campaign-schema.ts';
 
 /**
  * Public request shapes of reminders. Field meanings match campaigns (`from`, `ncco` |
@@ -31,11 +38,7 @@ export const createReminderSchema = z
     /** The person to call; any common notation, normalized to E.164 with the default region. */
     to: z.string().min(1).max(64).meta({ example: '+31612345678' }),
     from: z.string().min(1).max(64).meta({ example: '+31201234567' }),
-    ncco: nccoSchema.optional(),
-    answerUrl: z
-      .url({ protocol: /^https?$/ })
-      .max(2000)
-      .optional(),
+    ...callContentFields,
     /** One-off: when to call (ISO 8601 with offset). */
     at: z.iso.datetime({ offset: true }).optional(),
     recurrence: recurrenceSchema.optional(),
@@ -43,14 +46,9 @@ export const createReminderSchema = z
     timezone: timezoneSchema.optional(),
     callWindow: callWindowSchema.optional(),
     retry: retrySchema.default(DEFAULT_RETRY),
-    machineDetection: z.enum(['continue', 'hangup']).optional(),
-    ringingTimer: z.number().int().min(1).max(120).optional(),
-    lengthTimer: z.number().int().min(1).max(7200).optional(),
+    ...callOptionFields,
   })
-  .refine((body) => (body.ncco === undefined) !== (body.answerUrl === undefined), {
-    message: 'exactly one of ncco or answerUrl is required',
-    path: ['ncco'],
-  });
+  .refine(hasOneCallContent, ONE_CALL_CONTENT);
 export type CreateReminderInput = z.output<typeof createReminderSchema>;
 
 /* Answers. The view types are inferred from these, and GET /docs publishes them. */
