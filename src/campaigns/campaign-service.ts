@@ -3,6 +3,7 @@ import { toE164 } from '../calls/phone-number.ts';
 import type { Db, Trx } from '../db/connect.ts';
 import type { NewCampaign } from '../db/database.ts';
 import { AppError } from '../errors.ts';
+import { callSetupColumns } from './call-columns.ts';
 import { insertCampaign, lockCampaign } from './campaign.repository.ts';
 import type { CreateCampaignInput, RecipientInput } from './campaign-schema.ts';
 import { csvRecipients } from './csv-recipients.ts';
@@ -69,18 +70,9 @@ function campaignValues(apiKeyId: string, input: CreateCampaignInput, defaultReg
     api_key_id: apiKeyId,
     name: input.name,
     from_number: from.number,
-    // pg would send a JS array as a Postgres array, not JSON: serialize jsonb values ourselves.
-    ncco: input.ncco ? JSON.stringify(input.ncco) : null,
-    answer_url: input.answerUrl ?? null,
+    ...callSetupColumns(input),
     start_at: input.startAt ? new Date(input.startAt) : undefined,
     timezone: input.timezone,
-    call_window: input.callWindow ? JSON.stringify(input.callWindow) : null,
-    retry_policy: JSON.stringify(input.retry),
-    call_options: JSON.stringify({
-      machine_detection: input.machineDetection,
-      ringing_timer: input.ringingTimer,
-      length_timer: input.lengthTimer,
-    }),
   };
 }
 

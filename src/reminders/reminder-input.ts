@@ -1,5 +1,6 @@
 import type { FieldProblem } from '../api/validation.ts';
 import { toE164 } from '../calls/phone-number.ts';
+import { callSetupColumns } from '../campaigns/call-columns.ts';
 import type { NewReminder } from '../db/database.ts';
 import { AppError } from '../errors.ts';
 import { assertCron, isValidTimeZone, nextRun, RecurrenceError } from './recurrence.ts';
@@ -31,21 +32,12 @@ export function reminderValues(apiKeyId: string, input: CreateReminderInput, reg
     api_key_id: apiKeyId,
     to_number: to.number,
     from_number: from.number,
-    // pg would send a JS array as a Postgres array, not JSON: serialize jsonb values ourselves.
-    ncco: input.ncco ? JSON.stringify(input.ncco) : null,
-    answer_url: input.answerUrl ?? null,
+    ...callSetupColumns(input),
     run_at: input.at ? new Date(input.at) : null,
     cron: recurrence ? recurrence.cron.trim().split(/\s+/).join(' ') : null,
     timezone: recurrence?.timezone ?? input.timezone ?? 'UTC',
     until_at: recurrence?.until ? new Date(recurrence.until) : null,
     max_runs: recurrence?.count ?? null,
-    call_window: input.callWindow ? JSON.stringify(input.callWindow) : null,
-    retry_policy: JSON.stringify(input.retry),
-    call_options: JSON.stringify({
-      machine_detection: input.machineDetection,
-      ringing_timer: input.ringingTimer,
-      length_timer: input.lengthTimer,
-    }),
   };
 }
 
