@@ -39,8 +39,11 @@ describe('windowState', () => {
   it('a start inside the spring-forward gap moves to the first minute that exists', () => {
     const gap = { start: '02:30', end: '05:00', days: [7] };
     const state = windowState(new Date('2026-03-28T12:00:00Z'), gap, 'Europe/Amsterdam');
-    // 02:30 does not exist on 2026-03-29; luxon moves it forward to 03:30 CEST = 01:30 UTC.
-    expect(state).toEqual({ open: false, opensAt: new Date('2026-03-29T01:30:00Z') });
+    // 02:30 does not exist on 2026-03-29: the clock jumps from 02:00 CET to 03:00 CEST, and from
+    // that minute on the local time is past the start, so the window opens at 01:00 UTC (luxon
+    // alone would move the start by the whole gap, to 03:30 CEST).
+    expect(state).toEqual({ open: false, opensAt: new Date('2026-03-29T01:00:00Z') });
+    expect(windowState(new Date('2026-03-29T01:00:00Z'), gap, 'Europe/Amsterdam').open).toBe(true);
   });
 
   it('on the fall-back day the window closes at 20:00 winter time', () => {

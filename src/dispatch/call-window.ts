@@ -41,15 +41,44 @@ function nextStart(local: DateTime, window: CallWindow, start: number): Date {
   for (let offset = 0; offset <= 7; offset++) {
     const day = local.startOf('day').plus({ days: offset });
     if (!onDay(window, day.weekday)) continue;
-    // fromObject, not plus({minutes}): a start inside a spring-forward gap moves to the first
-    // existing minute after it, and on a fall-back day the first of the two readings is used.
-    const opening = DateTime.fromObject(
-      { year: day.year, month: day.month, day: day.day, hour: Math.floor(start / 60), minute: start % 60 },
-      { zone: local.zone },
+    // fromObject, not plus({minutes}): the wall-clock start on that day, whatever the offsets.
+    const opening = gapEnd(
+      DateTime.fromObject(
+        { year: day.year, month: day.month, day: day.day, hour: Math.floor(start / 60), minute: start % 60 },
+        { zone: local.zone },
+      ),
+      start,
     );
-    if (opening > local) return opening.toJSDate();
+    // On a fall-back day a start in the repeated hour occurs twice; the earlier one comes first.
+    for (const candidate of [firstReading(opening), opening]) {
+      if (candidate > local) return candidate.toJSDate();
+    }
   }
   throw new RangeError(`calling window ${JSON.stringify(window)} never opens`);
+}
+
+/**
+ * A start inside a spring-forward gap: luxon moves it forward by the whole gap (02:30 → 03:30),
+ * but the window opens when the clock jumps past the start (03:00). Steps back to that minute.
+ */
+function gapEnd(opening: DateTime, start: number): DateTime {
+  let earliest = opening;
+  for (let i = 0; i < 120; i++) {
+    const before = earliest.minus({ minutes: 1 });
+    if (before.day !== opening.day || before.hour * 60 + before.minute < start) return earliest;
+    earliest = before;
+  }
+  return earliest;
+}
+
+/** The earlier of two instants showing the same wall time (fall-back hour; luxon picks the later). */
+function firstReading(opening: DateTime): DateTime {
+  for (const minutes of [60, 30]) {
+    const earlier = opening.minus({ minutes });
+    if (earlier.day === opening.day && earlier.hour === opening.hour && earlier.minute === opening.minute)
+      return earlier;
+  }
+  return opening;
 }
 
 function onDay(window: CallWindow, weekday: number): boolean {
