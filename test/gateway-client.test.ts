@@ -102,6 +102,9 @@ describe('gateway client against the simulator (KPN)', () => {
       const result = await client.createCall(request('u2'));
       expect(result.uuid).toBeTruthy();
       expect(simulator.requests().map((r) => r.status)).toEqual([200, 201, 401, 200, 201]);
+      // Both requests share one limiter slot: the retry must not land in the refused one's second.
+      const [refused, retried] = simulator.requests().filter((r) => r.path.endsWith('/calls')).slice(1);
+      expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(1_000);
     } finally {
       await client.close();
     }

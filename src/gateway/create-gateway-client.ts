@@ -11,6 +11,9 @@ import type { CallInfo, CreateCallRequest, CreateCallResult, GatewayClient, Quot
 import { GatewayError } from './types.ts';
 import { loadPrivateKey, signApplicationJwt } from './vonage-jwt.ts';
 
+/** A rate window (1 s) plus the limiter's default margin. */
+const CREATE_CALL_RETRY_SPACING_MS = 1_010;
+
 export interface GatewayClientDeps {
   logger: Logger;
   /** Shares the OAuth token across processes (KPN only); without it each process fetches its own. */
@@ -112,7 +115,14 @@ export function createGatewayClient(
   return {
     async createCall(request: CreateCallRequest): Promise<CreateCallResult> {
       const json = buildBody(request);
-      const reply = await transport.send({ method: 'POST', path: callsPath, operation: 'create call', json });
+      const reply = await transport.send({
+        method: 'POST',
+        path: callsPath,
+        operation: 'create call',
+        json,
+        // One limiter slot must not put two requests into one second at the gateway.
+        retryAfterUnauthorizedMs: CREATE_CALL_RETRY_SPACING_MS,
+      });
       const body = (reply.body ?? {}) as { uuid?: unknown; conversation_uuid?: unknown; status?: unknown };
       if (typeof body.uuid !== 'string') {
         throw new GatewayError('transient', `create call: HTTP ${reply.status} without a call uuid`, {

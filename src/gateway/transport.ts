@@ -20,6 +20,11 @@ export interface SendOptions {
   query?: Record<string, string | undefined>;
   json?: unknown;
   form?: Record<string, string | undefined>;
+  /**
+   * Least time between the first request and its retry after a 401, ms. Create-call sets one
+   * rate window: both requests share one limiter slot, and the gateway may count the refused one.
+   */
+  retryAfterUnauthorizedMs?: number;
 }
 
 export interface GatewayReply {
@@ -69,9 +74,13 @@ export class GatewayTransport {
 
   async send(options: SendOptions): Promise<GatewayReply> {
     const first = await this.authorizer.credential();
+    const firstSentAt = Date.now();
     let reply = await this.once(options, first);
     if (reply.status === 401) {
       this.logger.info({ operation: options.operation }, 'gateway answered 401; renewing the credential once');
+      // Wait first, then renew: the credential must be the freshest one when the retry leaves.
+      const waitMs = firstSentAt + (options.retryAfterUnauthorizedMs ?? 0) - Date.now();
+      if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
       reply = await this.once(options, await this.authorizer.replace(first));
       if (reply.status === 401) {
         const error = classifyResponse(reply, options.operation);
