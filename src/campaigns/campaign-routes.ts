@@ -8,7 +8,7 @@ import { type CampaignAction, changeCampaignStatus } from './campaign-control.ts
 import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from './campaign-schema.ts';
 import { addRecipients, createCampaign, type IntakeDeps } from './campaign-service.ts';
 import { toCampaignDetail, toCampaignView } from './campaign-view.ts';
-import { idempotencyKeyFrom, requestHash } from './idempotency.ts';
+import { claimFor } from './idempotency.ts';
 import { campaignIdParam, decodeCursor, encodeCursor, requireMediaType } from './request-checks.ts';
 
 const JSON_TYPE = 'application/json';
@@ -23,9 +23,8 @@ export async function campaignRoutes(v1: FastifyInstance, deps: ApiDeps): Promis
 
     scope.post('/campaigns', async (request, reply) => {
       requireMediaType(request, [JSON_TYPE]);
-      const key = idempotencyKeyFrom(request.headers['idempotency-key']);
+      const claim = claimFor(request, '/v1/campaigns');
       const input = parseOrThrow(createCampaignSchema, request.body);
-      const claim = key ? { key, requestHash: requestHash('POST', '/v1/campaigns', request.body) } : undefined;
       const answer = await createCampaign(intake, request.apiKeyId, input, claim);
       if (answer.replayed) void reply.header('idempotent-replayed', 'true');
       return reply.status(answer.status).send(answer.body);

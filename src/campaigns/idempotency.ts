@@ -36,6 +36,15 @@ export function idempotencyKeyFrom(header: string | string[] | undefined): strin
   return value;
 }
 
+/** What a POST with an `Idempotency-Key` header claims (undefined without the header). */
+export function claimFor(
+  request: { headers: Record<string, string | string[] | undefined>; body: unknown },
+  path: string,
+): Pick<IdempotencyClaim, 'key' | 'requestHash'> | undefined {
+  const key = idempotencyKeyFrom(request.headers['idempotency-key']);
+  return key ? { key, requestHash: requestHash('POST', path, request.body) } : undefined;
+}
+
 /** A hash of what makes two requests "the same": method, path and the body with keys sorted. */
 export function requestHash(method: string, path: string, body: unknown): string {
   return createHash('sha256')

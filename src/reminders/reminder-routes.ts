@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ApiDeps } from '../api/server.ts';
 import { parseOrThrow } from '../api/validation.ts';
 import { listQuerySchema } from '../campaigns/campaign-schema.ts';
-import { idempotencyKeyFrom, requestHash } from '../campaigns/idempotency.ts';
+import { claimFor } from '../campaigns/idempotency.ts';
 import { decodeCursor, encodeCursor, requireMediaType } from '../campaigns/request-checks.ts';
 import { notFound } from '../errors.ts';
 import { createReminderSchema } from './reminder-schema.ts';
@@ -30,9 +30,8 @@ export async function reminderRoutes(v1: FastifyInstance, deps: ApiDeps): Promis
 
   v1.post('/reminders', async (request, reply) => {
     requireMediaType(request, ['application/json']);
-    const key = idempotencyKeyFrom(request.headers['idempotency-key']);
+    const claim = claimFor(request, '/v1/reminders');
     const input = parseOrThrow(createReminderSchema, request.body);
-    const claim = key ? { key, requestHash: requestHash('POST', '/v1/reminders', request.body) } : undefined;
     const answer = await createReminder(service, request.apiKeyId, input, claim);
     if (answer.replayed) void reply.header('idempotent-replayed', 'true');
     return reply.status(answer.status).send(answer.body);
