@@ -9,6 +9,7 @@ export interface AttemptEvent {
   startTime: Date | null;
   endTime: Date | null;
   durationSeconds: number | null;
+  /** Decimal strings as the gateway sent them, so no float rounding reaches numeric columns. */
   price: string | null;
   rate: string | null;
   network: string | null;

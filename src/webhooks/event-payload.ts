@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { zodProblems } from '../api/validation.ts';
+import type { AttemptEvent } from '../calls/event-plan.ts';
 import { AppError } from '../errors.ts';
 
 /**
@@ -35,20 +36,11 @@ const eventSchema = z
   });
 
 /** An event after parsing: the raw payload plus the fields the state machine reads. */
-export interface ParsedEvent {
+/** An event as received: what the state machine reads, plus what identifies and stores it. */
+export interface ParsedEvent extends AttemptEvent {
   payload: Record<string, unknown>;
-  status: string | null;
   callUuid: string | null;
   conversationUuid: string | null;
-  eventAt: Date | null;
-  detail: string | null;
-  startTime: Date | null;
-  endTime: Date | null;
-  durationSeconds: number | null;
-  /** Decimal strings as the gateway sent them, so no float rounding reaches numeric columns. */
-  price: string | null;
-  rate: string | null;
-  network: string | null;
   dedupeKey: string;
 }
 
