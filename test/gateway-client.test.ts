@@ -103,7 +103,10 @@ describe('gateway client against the simulator (KPN)', () => {
       expect(result.uuid).toBeTruthy();
       expect(simulator.requests().map((r) => r.status)).toEqual([200, 201, 401, 200, 201]);
       // Both requests share one limiter slot: the retry must not land in the refused one's second.
-      const [refused, retried] = simulator.requests().filter((r) => r.path.endsWith('/calls')).slice(1);
+      const [refused, retried] = simulator
+        .requests()
+        .filter((r) => r.path.endsWith('/calls'))
+        .slice(1);
       expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(1_000);
     } finally {
       await client.close();
