@@ -87,7 +87,7 @@ export async function printReport(apiUrl: string, key: string, id: string, simul
     `  gateway saw ${calls.length} create-call requests, at most ${peakPerSecond(simulator)} in any 1 s window,`,
   );
   console.log(
-    `  ${calls.filter((call) => call.status === 429).length} answered 429; most calls to one number: ${Math.max(0, ...dialsPerNumber.values())}`,
+    `  ${calls.filter((call) => call.status === 429).length} answered 429; most calls to one number (retries included, ≤ 3 by policy): ${Math.max(0, ...dialsPerNumber.values())}`,
   );
   const csv = await fetch(`${apiUrl}/v1/campaigns/${id}/report.csv`, { headers: { authorization: `Bearer ${key}` } });
   const lines = (await csv.text()).trim().split('\n');
