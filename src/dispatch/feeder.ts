@@ -2,6 +2,7 @@ import type { Db } from '../db/connect.ts';
 import { coerceError } from '../errors.ts';
 import type { GatewayClient } from '../gateway/types.ts';
 import type { Logger } from '../logger.ts';
+import { runPeriodically } from '../services/periodic.ts';
 import {
   claimStaleAttempts,
   completeFinishedCampaigns,
@@ -104,30 +105,12 @@ export interface RunningFeeder {
 export function startFeeder(deps: FeederDeps, intervalMs: number): RunningFeeder {
   const feeder = createFeeder(deps);
   const log = deps.logger.child({ component: 'feeder' });
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = async () => {
+  return runPeriodically(async () => {
     try {
       const report = await feeder.feedOnce();
       if (report.queued || report.requeued || report.completed || report.hungUp) log.debug(report, 'feeder pass');
     } catch (thrown) {
       log.warn({ err: coerceError(thrown).message }, 'feeder pass failed');
     }
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick();
-    }, intervalMs);
-  };
-  let running = tick();
-  let closing: Promise<void> | undefined;
-  return {
-    close() {
-      closing ??= (async () => {
-        stopped = true;
-        clearTimeout(timer);
-        await running;
-      })();
-      return closing;
-    },
-  };
+  }, intervalMs);
 }

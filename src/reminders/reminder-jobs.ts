@@ -4,6 +4,7 @@ import { callJobId, REMINDER_PRIORITY } from '../dispatch/jobs.ts';
 import type { CallQueue } from '../dispatch/queue.ts';
 import { coerceError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { runPeriodically } from '../services/periodic.ts';
 import { ensureNextRuns, type ScheduledAttempt } from './reminder-schedule.ts';
 
 // Rows per round trip when moving attempts into Redis; bounds one transaction's lock set.
@@ -131,11 +132,9 @@ export interface ReminderSchedulerOptions {
 export function startReminderScheduler(options: ReminderSchedulerOptions): ReminderScheduler {
   const { db, queue, logger } = options;
   const log = logger.child({ component: 'reminder-scheduler' });
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  const tick = async (first: boolean) => {
+  return runPeriodically(async (round) => {
     try {
-      if (first) log.info(await rescheduleReminders(db, queue), 'reminder jobs rebuilt from postgres');
+      if (round === 0) log.info(await rescheduleReminders(db, queue), 'reminder jobs rebuilt from postgres');
       else {
         await ensureNextRuns(db);
         await flushReminderOutbox(db, queue);
@@ -143,21 +142,5 @@ export function startReminderScheduler(options: ReminderSchedulerOptions): Remin
     } catch (thrown) {
       log.warn({ err: coerceError(thrown).message }, 'reminder scheduling pass failed');
     }
-    if (!stopped) timer = setTimeout(next, options.pollMs ?? DEFAULT_POLL_MS);
-  };
-  const next = () => {
-    running = tick(false);
-  };
-  let running = tick(true);
-  let closing: Promise<void> | undefined;
-  return {
-    close() {
-      closing ??= (async () => {
-        stopped = true;
-        clearTimeout(timer);
-        await running;
-      })();
-      return closing;
-    },
-  };
+  }, options.pollMs ?? DEFAULT_POLL_MS);
 }
