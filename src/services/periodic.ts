@@ -14,7 +14,10 @@ export function runPeriodically(pass: (round: number) => Promise<void>, interval
   let round = 0;
   const tick = async (): Promise<void> => {
     await pass(round++).catch(() => undefined);
-    if (!stopped) timer = setTimeout(() => void (running = tick()), intervalMs);
+    if (!stopped) timer = setTimeout(next, intervalMs);
+  };
+  const next = () => {
+    running = tick();
   };
   let running = tick();
   let closing: Promise<void> | undefined;
