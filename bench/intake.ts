@@ -9,7 +9,7 @@
  *   node bench/intake.ts --rows 20000 --out -              # smoke run
  */
 import { join } from 'node:path';
-import { startSimulator } from '../src/simulator/simulator.ts';
+import { startSimulator } from '../src/dev/simulator/simulator.ts';
 import { ApiClient, campaignBody } from './lib/api.ts';
 import { envList, flags, int, intList } from './lib/args.ts';
 import { writeRecipientsCsv } from './lib/csv.ts';

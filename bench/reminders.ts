@@ -10,7 +10,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../src/db/connect.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { summarize } from './lib/analysis.ts';
 import { ApiClient, campaignBody } from './lib/api.ts';
 import { envList, flags, int } from './lib/args.ts';

@@ -1,7 +1,7 @@
 import { type EnvName, loadConfig } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
-import { AppError } from './errors.ts';
-import { closeOnSignals, createRuntime } from './runtime.ts';
+import { AppError } from './shared/errors.ts';
+import { closeOnSignals, createRuntime } from './start/runtime.ts';
 
 /** One CLI command. `needs` lists the env vars it cannot run without. */
 export interface Command {
@@ -36,7 +36,7 @@ const commands: Record<string, Command> = {
       if (action !== 'create' || !name) throw usageError(this.usage);
       const runtime = createRuntime(loadConfig(env, this.needs));
       try {
-        const { createApiKey } = await import('./api/api-keys.ts');
+        const { createApiKey } = await import('./keys/api-keys.ts');
         const { id, key } = await createApiKey(runtime.db, name);
         console.log(JSON.stringify({ id, name, key }));
         console.error('Store this key now: it is not shown again.');
@@ -62,7 +62,7 @@ const commands: Record<string, Command> = {
     usage: 'callcast simulator   (env: SIMULATOR_HOST, SIMULATOR_PORT, SIMULATOR_CALLS_PER_SECOND, SIMULATOR_*)',
     needs: [],
     async run(_args, env) {
-      const { runSimulatorCommand } = await import('./simulator/simulator-command.ts');
+      const { runSimulatorCommand } = await import('./dev/simulator/simulator-command.ts');
       return runSimulatorCommand(env);
     },
   },
@@ -72,7 +72,7 @@ const commands: Record<string, Command> = {
     needs: ['DATABASE_URL', 'REDIS_URL', 'PUBLIC_URL', 'WEBHOOK_TOKEN'],
     async run(_args, env) {
       const runtime = createRuntime(loadConfig(env, this.needs));
-      const { startWorker } = await import('./dispatch/worker.ts');
+      const { startWorker } = await import('./start/worker-process.ts');
       const { createGatewayClient } = await import('./gateway/create-gateway-client.ts');
       let running: ReturnType<typeof startWorker>;
       try {
@@ -94,7 +94,7 @@ const commands: Record<string, Command> = {
     usage: 'callcast demo [--recipients 30] [--workers 2] [--timeout 180]',
     needs: [],
     async run(args, env) {
-      const { runDemo } = await import('./demo/demo.ts');
+      const { runDemo } = await import('./dev/demo/demo.ts');
       return runDemo(env, {
         recipients: intFlag(args, '--recipients', 30, 1, 10_000),
         workers: intFlag(args, '--workers', 2, 1, 16),
@@ -108,7 +108,7 @@ const commands: Record<string, Command> = {
     needs: ['DATABASE_URL', 'REDIS_URL'],
     async run(_args, env) {
       const runtime = createRuntime(loadConfig(env, this.needs));
-      const { startApi } = await import('./api/start.ts');
+      const { startApi } = await import('./start/api-process.ts');
       await startApi(runtime);
       await closeOnSignals(runtime);
       return 0;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { extraOccurrences, maxInWindow, minGap, percentile, summarize } from '../bench/lib/analysis.ts';
 import { analyzeDials } from '../bench/lib/dial-log.ts';
-import type { LoggedRequest } from '../src/simulator/request-log.ts';
+import type { LoggedRequest } from '../src/dev/simulator/request-log.ts';
 
 // The benchmark numbers stand on these few functions; they are pinned here, the benchmarks
 // themselves never run under `npm test`.

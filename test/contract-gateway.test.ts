@@ -4,15 +4,15 @@ import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { E164 } from '../src/calls/phone-number.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { applicationForm } from '../src/gateway/applications.ts';
 import { createGatewayClient } from '../src/gateway/create-gateway-client.ts';
-import { nccoSchema } from '../src/gateway/ncco.ts';
 import { kpnCreateCallBody, vonageCreateCallBody } from '../src/gateway/request-bodies.ts';
 import type { CreateCallRequest } from '../src/gateway/types.ts';
-import { createLogger } from '../src/logger.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { createLogger } from '../src/shared/logger.ts';
+import { nccoSchema } from '../src/shared/ncco.ts';
+import type { E164 } from '../src/shared/phone-number.ts';
 
 /** The published definitions, read at test time from the shared folder beside the repository. */
 const REFERENCE = new URL('../../shared/reference/', import.meta.url);

@@ -1,11 +1,11 @@
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completeFinishedCampaigns, dueCampaignIds, queueDueRecipients } from '../src/dispatch/feeder.repository.ts';
 import { createFeeder, type FeederDeps } from '../src/dispatch/feeder.ts';
-import { CAMPAIGN_PRIORITY } from '../src/dispatch/jobs.ts';
-import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
-import { createLogger } from '../src/logger.ts';
+import { completeFinishedCampaigns, dueCampaignIds, queueDueRecipients } from '../src/dispatch/feeder-repository.ts';
+import { CAMPAIGN_PRIORITY } from '../src/queue/jobs.ts';
+import { type CallQueue, createCallQueue } from '../src/queue/queue.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 

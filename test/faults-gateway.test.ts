@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SimulatorOptions } from '../src/simulator/options.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import type { SimulatorOptions } from '../src/dev/simulator/options.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { type FaultRig, type Settlement, startFaultRig, waitSettled } from './support/faults-harness.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';

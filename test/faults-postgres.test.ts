@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.ts';
 import { createDb } from '../src/db/connect.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { type FaultRig, startFaultRig, waitSettled } from './support/faults-harness.ts';
 import { type OutageProxy, startOutageProxy } from './support/faults-services.ts';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createCallQueue } from '../src/dispatch/queue.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
+import { createCallQueue } from '../src/queue/queue.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { type FaultRig, startFaultRig, waitSettled } from './support/faults-harness.ts';
 import { type RestartableRedis, startRestartableRedis } from './support/faults-services.ts';

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
-import { type RunningWorker, startWorker } from '../src/dispatch/worker.ts';
 import type { CreateCallRequest, GatewayClient } from '../src/gateway/types.ts';
-import { createRuntime, type Runtime } from '../src/runtime.ts';
+import { createRuntime, type Runtime } from '../src/start/runtime.ts';
+import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { type OutageProxy, startOutageProxy } from './support/faults-services.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';

@@ -4,8 +4,8 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { migrate } from '../src/db/migrate.ts';
-import { requireBinaries } from '../src/services/binaries.ts';
-import { resolveServices } from '../src/services/local-services.ts';
+import { requireBinaries } from '../src/dev/local-services/binaries.ts';
+import { resolveServices } from '../src/dev/local-services/local-services.ts';
 import { createTestDatabase, type TestDatabase } from './support/services.ts';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../src/cli.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 
 let simulator: Simulator;
 beforeAll(async () => {

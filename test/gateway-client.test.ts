@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { E164 } from '../src/calls/phone-number.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { type CallbackReceiver, startCallbackReceiver } from '../src/dev/simulator/callback-receiver.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { createGatewayClient } from '../src/gateway/create-gateway-client.ts';
 import { GatewayError, type Quota } from '../src/gateway/types.ts';
-import { createLogger } from '../src/logger.ts';
-import { type CallbackReceiver, startCallbackReceiver } from '../src/simulator/callback-receiver.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { createLogger } from '../src/shared/logger.ts';
+import type { E164 } from '../src/shared/phone-number.ts';
 import { testRedisPrefix, testRedisUrl } from './support/services.ts';
 
 const logger = createLogger({ level: 'silent' });

@@ -1,11 +1,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { E164 } from '../src/calls/phone-number.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { createGatewayClient } from '../src/gateway/create-gateway-client.ts';
 import { GatewayError } from '../src/gateway/types.ts';
-import { createLogger } from '../src/logger.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { createLogger } from '../src/shared/logger.ts';
+import type { E164 } from '../src/shared/phone-number.ts';
 
 let simulator: Simulator;
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

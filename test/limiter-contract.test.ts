@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalServer, startRedis } from '../src/services/binaries.ts';
+import { type LocalServer, startRedis } from '../src/dev/local-services/binaries.ts';
 import { testRedisPrefix } from './support/services.ts';
 import { maxInWindow } from './support/windows.ts';
 

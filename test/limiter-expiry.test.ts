@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CallLimiterError } from '../src/dispatch/call-limiter-error.ts';
 import { type CallLimiter, createCallLimiter } from '../src/dispatch/rate-limiter.ts';
-import { createLogger } from '../src/logger.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { testRedisPrefix, testRedisUrl } from './support/services.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,9 +1,9 @@
 import Bottleneck from 'bottleneck';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type LocalServer, startRedis } from '../src/dev/local-services/binaries.ts';
 import { createBottleneckConnection } from '../src/dispatch/bottleneck-store.ts';
 import { RateGuard } from '../src/dispatch/rate-guard.ts';
-import { type LocalServer, startRedis } from '../src/services/binaries.ts';
 import { testRedisPrefix } from './support/services.ts';
 import { maxInWindow } from './support/windows.ts';
 

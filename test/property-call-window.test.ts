@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { type CallWindow, resolveZone, windowState } from '../src/dispatch/call-window.ts';
+import { type CallWindow, resolveZone, windowState } from '../src/shared/call-window.ts';
 
 /** Zones with DST both ways, odd offsets, and a date-line hop. */
 const zones = fc.constantFrom(

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvRecipients } from '../src/campaigns/csv-recipients.ts';
 import type { RawRecipient } from '../src/campaigns/recipient-rows.ts';
-import { AppError } from '../src/errors.ts';
+import { AppError } from '../src/shared/errors.ts';
 
 /** Field text with everything CSV finds awkward: quotes, commas, line breaks, unicode, spaces. */
 const cell = fc.string({

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { e164Schema, toE164 } from '../src/calls/phone-number.ts';
-import { NCCO_MAX_ACTIONS, nccoSchema } from '../src/gateway/ncco.ts';
+import { NCCO_MAX_ACTIONS, nccoSchema } from '../src/shared/ncco.ts';
+import { e164Schema, toE164 } from '../src/shared/phone-number.ts';
 
 /** Dutch mobile numbers (+31 6 then 8 digits) that libphonenumber calls valid; not every block is assigned. */
 const dutchMobile = fc

@@ -1,7 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REMINDER_PRIORITY } from '../src/dispatch/jobs.ts';
+import { REMINDER_PRIORITY } from '../src/queue/jobs.ts';
 import { type IntakeHarness, postJson, startIntakeHarness } from './support/campaigns-harness.ts';
 
 const inAnHour = () => new Date(Date.now() + 3_600_000).toISOString();

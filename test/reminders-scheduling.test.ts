@@ -1,16 +1,16 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.ts';
 import { endAttempt } from '../src/calls/attempt-outcome.ts';
 import type { Outcome } from '../src/calls/call-status.ts';
-import { REMINDER_PRIORITY } from '../src/dispatch/jobs.ts';
-import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
-import { createLogger } from '../src/logger.ts';
-import { loadReminderDialSpec } from '../src/reminders/reminder-dial.ts';
+import { loadReminderDialSpec } from '../src/dispatch/reminder-dial-spec.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
+import { REMINDER_PRIORITY } from '../src/queue/jobs.ts';
+import { type CallQueue, createCallQueue } from '../src/queue/queue.ts';
 import { flushReminderOutbox, rescheduleReminders, startReminderScheduler } from '../src/reminders/reminder-jobs.ts';
 import { ensureNextRuns, scheduleNextRun } from '../src/reminders/reminder-schedule.ts';
 import { createReminderSchema } from '../src/reminders/reminder-schema.ts';
 import { cancelReminder, createReminder, type ReminderDeps } from '../src/reminders/reminder-service.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { answerNcco } from '../src/webhooks/answer-ncco.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 

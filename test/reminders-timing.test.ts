@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { createCallQueue } from '../src/dispatch/queue.ts';
-import { type RunningWorker, startWorker } from '../src/dispatch/worker.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { createGatewayClient } from '../src/gateway/create-gateway-client.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
+import { createCallQueue } from '../src/queue/queue.ts';
 import { createReminderSchema } from '../src/reminders/reminder-schema.ts';
 import { cancelReminder, createReminder, type ReminderDeps } from '../src/reminders/reminder-service.ts';
-import { createRuntime, type Runtime } from '../src/runtime.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { createRuntime, type Runtime } from '../src/start/runtime.ts';
+import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
 import { summarizeCampaign } from '../src/reports/campaign-summary.ts';
 import { campaignSummarySchema } from '../src/reports/report-schemas.ts';
 import {

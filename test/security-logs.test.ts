@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.ts';
-import { waitHealthy } from '../src/demo/demo-processes.ts';
-import { freePort } from '../src/services/binaries.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { waitHealthy } from '../src/dev/demo/demo-processes.ts';
+import { freePort } from '../src/dev/local-services/binaries.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
 import { type CallcastProcess, faultEnv, spawnCallcast } from './support/faults-processes.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type CallbackReceiver, startCallbackReceiver } from '../src/simulator/callback-receiver.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { type CallbackReceiver, startCallbackReceiver } from '../src/dev/simulator/callback-receiver.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 
 let simulator: Simulator;
 let receiver: CallbackReceiver;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 
 let simulator: Simulator;
 beforeAll(async () => {

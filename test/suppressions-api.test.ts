@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isSuppressedForCampaign } from '../src/suppressions/suppression.repository.ts';
+import { isSuppressedForCampaign } from '../src/suppressions/suppression-repository.ts';
 import { campaignBody, type IntakeHarness, postJson, startIntakeHarness } from './support/campaigns-harness.ts';
 
 describe('/v1/suppressions', () => {

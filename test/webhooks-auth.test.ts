@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../src/api/server.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createDb } from '../src/db/connect.ts';
-import { createCallQueue } from '../src/dispatch/queue.ts';
-import { createLogger } from '../src/logger.ts';
+import { createCallQueue } from '../src/queue/queue.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { testRedisPrefix, testRedisUrl } from './support/services.ts';
 import {
   attemptRow,

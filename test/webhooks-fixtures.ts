@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { createApiKey } from '../src/api/api-keys.ts';
 import { buildApi } from '../src/api/server.ts';
 import { loadConfig } from '../src/config/config.ts';
 import type { CallOptionsJson, RetryPolicyJson } from '../src/db/database.ts';
-import { type CallQueue, createCallQueue } from '../src/dispatch/queue.ts';
-import { createLogger } from '../src/logger.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
+import { type CallQueue, createCallQueue } from '../src/queue/queue.ts';
+import { createLogger } from '../src/shared/logger.ts';
 import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SimulatedOutcome } from '../src/dev/simulator/options.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { summarizeCampaign } from '../src/reports/campaign-summary.ts';
-import type { SimulatedOutcome } from '../src/simulator/options.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
-import { answerUrl, eventUrl } from '../src/webhooks/webhook-urls.ts';
+import { answerUrl, eventUrl } from '../src/shared/webhook-urls.ts';
 import {
   eventCount,
   insertAttempt,

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey } from '../src/api/api-keys.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { REMINDER_PRIORITY } from '../src/dispatch/jobs.ts';
-import { createCallQueue } from '../src/dispatch/queue.ts';
-import { type RunningWorker, startWorker } from '../src/dispatch/worker.ts';
+import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { createGatewayClient } from '../src/gateway/create-gateway-client.ts';
-import { createRuntime, type Runtime } from '../src/runtime.ts';
-import { type Simulator, startSimulator } from '../src/simulator/simulator.ts';
+import { createApiKey } from '../src/keys/api-keys.ts';
+import { REMINDER_PRIORITY } from '../src/queue/jobs.ts';
+import { createCallQueue } from '../src/queue/queue.ts';
+import { createRuntime, type Runtime } from '../src/start/runtime.ts';
+import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';

@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { createApiKey } from '../../src/api/api-keys.ts';
 import { createDb, type Db } from '../../src/db/connect.ts';
-import { CALL_QUEUE } from '../../src/dispatch/jobs.ts';
-import { freePort } from '../../src/services/binaries.ts';
+import { freePort } from '../../src/dev/local-services/binaries.ts';
+import { createApiKey } from '../../src/keys/api-keys.ts';
+import { CALL_QUEUE } from '../../src/queue/jobs.ts';
 import { type Child, spawnCallcast } from './children.ts';
 import type { BenchServices } from './services.ts';
 

@@ -1,4 +1,4 @@
-import type { LoggedRequest } from '../../src/simulator/request-log.ts';
+import type { LoggedRequest } from '../../src/dev/simulator/request-log.ts';
 import { extraOccurrences, maxInWindow, minGap, roundTo } from './analysis.ts';
 
 /** Create-call requests as the simulator saw them (KPN path and Vonage-direct path). */

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { startSimulator } from '../../src/simulator/simulator.ts';
+import { startSimulator } from '../../src/dev/simulator/simulator.ts';
 import { ApiClient, campaignBody } from './api.ts';
 import { benchNumber, writeRecipientsCsv } from './csv.ts';
 import { createDeployment, sleep, UNLIMITED_QUOTA } from './deployment.ts';

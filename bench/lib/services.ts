@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { migrate } from '../../src/db/migrate.ts';
-import { type ResolvedServices, resolveServices } from '../../src/services/local-services.ts';
+import { type ResolvedServices, resolveServices } from '../../src/dev/local-services/local-services.ts';
 import { note } from './output.ts';
 
 /**

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/connect.ts';
-import { AppError } from '../errors.ts';
-import { findApiKeyId } from './api-keys.ts';
+import { findApiKeyId } from '../keys/api-keys.ts';
+import { AppError } from '../shared/errors.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { isStorageUnavailable } from '../db/connect.ts';
-import { AppError, coerceError } from '../errors.ts';
+import { AppError, coerceError } from '../shared/errors.ts';
 
 interface ErrorBody {
   error: { code: string; message: string; details?: unknown };

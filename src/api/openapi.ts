@@ -10,11 +10,7 @@ import {
 } from '../campaigns/campaign-view.ts';
 import { REMINDER_SCHEMAS, reminderPaths } from '../reminders/reminder-openapi.ts';
 import { REPORT_SCHEMAS, reportPaths } from '../reports/report-openapi.ts';
-import {
-  suppressionsAddedSchema,
-  suppressionsBodySchema,
-  suppressionsRemovedSchema,
-} from '../suppressions/suppression-routes.ts';
+import { suppressionsAddedSchema, suppressionsBodySchema, suppressionsRemovedSchema } from './suppression-routes.ts';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with, so

@@ -1,18 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { campaignRoutes } from '../campaigns/campaign-routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/connect.ts';
-import type { CallQueue } from '../dispatch/queue.ts';
-import type { Logger } from '../logger.ts';
-import { reminderRoutes } from '../reminders/reminder-routes.ts';
-import { reportRoutes } from '../reports/report.routes.ts';
-import { suppressionRoutes } from '../suppressions/suppression-routes.ts';
-import { webhookRoutes } from '../webhooks/webhook.routes.ts';
+import type { CallQueue } from '../queue/queue.ts';
+import type { Logger } from '../shared/logger.ts';
 import { requireApiKey } from './auth.ts';
+import { campaignRoutes } from './campaign-routes.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes } from './openapi.ts';
+import { reminderRoutes } from './reminder-routes.ts';
+import { reportRoutes } from './report-routes.ts';
+import { suppressionRoutes } from './suppression-routes.ts';
+import { webhookRoutes } from './webhook-routes.ts';
 
 /** What the HTTP layer needs. Routes stay thin: parse, call one domain function, render. */
 export interface ApiDeps {

@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/connect.ts';
 import type { Campaign, CampaignStatus } from '../db/database.ts';
-import type { CallQueue } from '../dispatch/queue.ts';
-import { removeCallJobs } from '../dispatch/queue.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { lockCampaign, setCampaignStatus } from './campaign.repository.ts';
+import type { CallQueue } from '../queue/queue.ts';
+import { removeCallJobs } from '../queue/queue.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { lockCampaign, setCampaignStatus } from './campaign-repository.ts';
 
 export type CampaignAction = 'pause' | 'resume' | 'cancel';
 

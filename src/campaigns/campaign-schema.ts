@@ -1,7 +1,7 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
 import { OUTCOMES } from '../calls/call-status.ts';
-import { nccoSchema } from '../gateway/ncco.ts';
+import { nccoSchema } from '../shared/ncco.ts';
 
 /**
  * The public request shapes of campaign intake. Objects are strict: an unknown field is a 400

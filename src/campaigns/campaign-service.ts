@@ -1,13 +1,13 @@
 import type { Readable } from 'node:stream';
-import { toE164 } from '../calls/phone-number.ts';
 import type { Db, Trx } from '../db/connect.ts';
 import type { NewCampaign } from '../db/database.ts';
-import { AppError } from '../errors.ts';
-import { callSetupColumns } from './call-columns.ts';
-import { insertCampaign, lockCampaign } from './campaign.repository.ts';
+import { callSetupColumns } from '../shared/call-columns.ts';
+import { AppError } from '../shared/errors.ts';
+import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../shared/idempotency.ts';
+import { toE164 } from '../shared/phone-number.ts';
+import { insertCampaign, lockCampaign } from './campaign-repository.ts';
 import type { CreateCampaignInput, RecipientInput } from './campaign-schema.ts';
 import { csvRecipients } from './csv-recipients.ts';
-import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from './idempotency.ts';
 import { type IntakeResult, ingestRecipients } from './recipient-intake.ts';
 import type { RawRecipient } from './recipient-rows.ts';
 

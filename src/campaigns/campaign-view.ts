@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Campaign } from '../db/database.ts';
 import { campaignSummarySchema } from '../reports/report-schemas.ts';
-import type { RecipientCounts } from './campaign.repository.ts';
+import type { RecipientCounts } from './campaign-repository.ts';
 import { callWindowSchema, retrySchema } from './campaign-schema.ts';
 
 /** The API's view of a campaign: camelCase, no owner id, timestamps as ISO strings. */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { csvRecipients } from './csv-recipients.ts';
 
 async function collect(csv: string) {

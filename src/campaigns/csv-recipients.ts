@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import { sniffDelimiter } from './csv-delimiter.ts';
 import type { RawRecipient } from './recipient-rows.ts';
 

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
-import { suppressedAmong } from '../suppressions/suppression.repository.ts';
+import { suppressedAmong } from '../suppressions/suppression-repository.ts';
 import {
   dedupe,
   isRejected,

@@ -1,4 +1,4 @@
-import { type E164, type NumberProblem, toE164 } from '../calls/phone-number.ts';
+import { type E164, type NumberProblem, toE164 } from '../shared/phone-number.ts';
 import { isIanaZone } from './campaign-schema.ts';
 
 /**

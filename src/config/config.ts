@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 
 const KPN_GATEWAY_URL = 'https://api-prd.kpn.com/communication/nexmo';
 const KPN_TOKEN_URL = 'https://api-prd.kpn.com/oauth/client_credential/accesstoken?grant_type=client_credentials';

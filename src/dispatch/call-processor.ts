@@ -2,8 +2,10 @@ import { DelayedError, type Job, Worker } from 'bullmq';
 import { endAttempt } from '../calls/attempt-outcome.ts';
 import { type Db, isStorageUnavailable } from '../db/connect.ts';
 import type { CreateCallRequest, GatewayClient } from '../gateway/types.ts';
-import type { Logger } from '../logger.ts';
-import { answerUrl, eventUrl, type WebhookBase } from '../webhooks/webhook-urls.ts';
+import type { CallJobData } from '../queue/jobs.ts';
+import { windowState } from '../shared/call-window.ts';
+import type { Logger } from '../shared/logger.ts';
+import { answerUrl, eventUrl, type WebhookBase } from '../shared/webhook-urls.ts';
 import {
   callEvidence,
   claimAttempt,
@@ -14,10 +16,8 @@ import {
   releaseClaim,
   returnToPending,
 } from './attempt-claims.ts';
-import { windowState } from './call-window.ts';
 import { type DialSpec, loadDialSpec } from './dial-spec.ts';
 import { classifyFailure } from './failure-policy.ts';
-import type { CallJobData } from './jobs.ts';
 import type { CallLimiter } from './rate-limiter.ts';
 
 export interface CallProcessorDeps {

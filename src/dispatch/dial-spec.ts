@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import type { E164 } from '../calls/phone-number.ts';
-import { renderNcco } from '../campaigns/ncco-template.ts';
 import type { DbOrTrx } from '../db/connect.ts';
 import type { CallOptionsJson, CallWindowJson } from '../db/database.ts';
-import { loadReminderDialSpec } from '../reminders/reminder-dial.ts';
-import { resolveZone } from './call-window.ts';
+import { resolveZone } from '../shared/call-window.ts';
+import { renderNcco } from '../shared/ncco-template.ts';
+import type { E164 } from '../shared/phone-number.ts';
+import { loadReminderDialSpec } from './reminder-dial-spec.ts';
 
 /**
  * Everything a worker needs to decide about one attempt and dial it, read fresh from Postgres

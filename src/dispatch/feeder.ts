@@ -1,17 +1,17 @@
 import type { Db } from '../db/connect.ts';
-import { coerceError } from '../errors.ts';
 import type { GatewayClient } from '../gateway/types.ts';
-import type { Logger } from '../logger.ts';
-import { runPeriodically } from '../services/periodic.ts';
+import { CAMPAIGN_PRIORITY, type CallJobData, callJobId } from '../queue/jobs.ts';
+import type { CallQueue } from '../queue/queue.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { runPeriodically } from '../shared/periodic.ts';
 import {
   claimStaleAttempts,
   completeFinishedCampaigns,
   dueCampaignIds,
   liveCallsOfCancelledCampaigns,
   queueDueRecipients,
-} from './feeder.repository.ts';
-import { CAMPAIGN_PRIORITY, type CallJobData, callJobId } from './jobs.ts';
-import type { CallQueue } from './queue.ts';
+} from './feeder-repository.ts';
 
 /**
  * The feeder moves due recipients from Postgres into the call queue, a bounded window per

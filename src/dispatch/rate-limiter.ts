@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
-import { coerceError } from '../errors.ts';
 import type { Quota } from '../gateway/types.ts';
-import type { Logger } from '../logger.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import { createBottleneckConnection } from './bottleneck-store.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
 import { quotaAction } from './quota-pace.ts';

@@ -1,5 +1,5 @@
-import { coerceError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import { isRecoverableStoreError } from './bottleneck-store.ts';
 
 /** Store errors of this kind within this span mean the library's own recovery did not work. */

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { type AttemptEventInput, applyEventBatch } from '../calls/apply-event.ts';
 import type { Db } from '../db/connect.ts';
-import { coerceError } from '../errors.ts';
 import type { CallInfo, GatewayClient } from '../gateway/types.ts';
-import type { Logger } from '../logger.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 
 /** Final call statuses GET /calls/{uuid} can report; anything else means the call is still on. */
 const FINAL = new Set(['completed', 'busy', 'cancelled', 'failed', 'rejected', 'timeout', 'unanswered']);

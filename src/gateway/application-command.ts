@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.ts';
-import { AppError } from '../errors.ts';
-import { createLogger } from '../logger.ts';
+import { AppError } from '../shared/errors.ts';
+import { createLogger } from '../shared/logger.ts';
 import { type ApplicationInput, createApplicationsApi } from './applications.ts';
 import { createGatewayConnection } from './create-gateway-client.ts';
 import { GatewayError } from './types.ts';

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { GatewayConnection } from './create-gateway-client.ts';
 
 /** What a user registers: the Vonage application's name and webhook URLs. */

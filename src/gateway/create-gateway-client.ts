@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import { type Config, must } from '../config/config.ts';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import { OAuthToken } from './oauth-token.ts';
 import { kpnCreateCallBody, vonageCreateCallBody } from './request-bodies.ts';
 import { SharedTokenStore } from './shared-token-store.ts';

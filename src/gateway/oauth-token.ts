@@ -1,6 +1,6 @@
 import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import { classifyNetworkError, classifyResponse } from './classify.ts';
 import type { SharedTokenStore } from './shared-token-store.ts';
 import { GatewayError } from './types.ts';

@@ -1,5 +1,5 @@
-import { toGatewayDigits } from '../calls/phone-number.ts';
-import { nccoSchema } from './ncco.ts';
+import { nccoSchema } from '../shared/ncco.ts';
+import { toGatewayDigits } from '../shared/phone-number.ts';
 import { type CreateCallRequest, GatewayError } from './types.ts';
 
 /** The create-call body both providers share (voice-api.md §1); numbers as digits only. */

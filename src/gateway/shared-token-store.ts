@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import type { CachedToken } from './oauth-token.ts';
 
 /** A token fetch takes well under a second; a holder that died frees the lock after this. */

@@ -1,5 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
-import type { Logger } from '../logger.ts';
+import type { Logger } from '../shared/logger.ts';
 import { classifyNetworkError, classifyResponse } from './classify.ts';
 import { parseQuota, type ResponseHeaders } from './quota.ts';
 import { GatewayError, type Quota } from './types.ts';

@@ -1,4 +1,4 @@
-import type { E164 } from '../calls/phone-number.ts';
+import type { E164 } from '../shared/phone-number.ts';
 
 /**
  * The one interface workers use to place and control calls, whichever provider is configured

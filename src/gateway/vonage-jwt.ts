@@ -1,7 +1,7 @@
 import { createPrivateKey, type KeyObject, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT } from 'jose';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 
 /** Lifetime of each application JWT: Vonage's default is 15 min; a short one limits a leaked token's use. */
 const JWT_LIFETIME_S = 300;

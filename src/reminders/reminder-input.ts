@@ -1,8 +1,8 @@
-import type { FieldProblem } from '../api/validation.ts';
-import { toE164 } from '../calls/phone-number.ts';
-import { callSetupColumns } from '../campaigns/call-columns.ts';
 import type { NewReminder } from '../db/database.ts';
-import { AppError } from '../errors.ts';
+import { callSetupColumns } from '../shared/call-columns.ts';
+import { AppError } from '../shared/errors.ts';
+import { toE164 } from '../shared/phone-number.ts';
+import type { FieldProblem } from '../shared/validation.ts';
 import { assertCron, isValidTimeZone, nextRun, RecurrenceError } from './recurrence.ts';
 import type { CreateReminderInput } from './reminder-schema.ts';
 

@@ -1,10 +1,10 @@
 import type { JobsOptions } from 'bullmq';
 import type { Db } from '../db/connect.ts';
-import { callJobId, REMINDER_PRIORITY } from '../dispatch/jobs.ts';
-import type { CallQueue } from '../dispatch/queue.ts';
-import { coerceError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { runPeriodically } from '../services/periodic.ts';
+import { callJobId, REMINDER_PRIORITY } from '../queue/jobs.ts';
+import type { CallQueue } from '../queue/queue.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { runPeriodically } from '../shared/periodic.ts';
 import { ensureNextRuns, type ScheduledAttempt } from './reminder-schedule.ts';
 
 // Rows per round trip when moving attempts into Redis; bounds one transaction's lock set.

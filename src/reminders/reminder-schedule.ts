@@ -3,7 +3,7 @@ import { nextRetryAt } from '../calls/attempt-outcome.ts';
 import type { Outcome } from '../calls/call-status.ts';
 import type { Db, Trx } from '../db/connect.ts';
 import type { CallWindowJson, Reminder } from '../db/database.ts';
-import { windowState } from '../dispatch/call-window.ts';
+import { windowState } from '../shared/call-window.ts';
 import { nextRun } from './recurrence.ts';
 
 /**

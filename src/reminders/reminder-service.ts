@@ -1,12 +1,12 @@
 import { sql } from 'kysely';
 import { endAttempt } from '../calls/attempt-outcome.ts';
-import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../campaigns/idempotency.ts';
 import type { Db } from '../db/connect.ts';
-import type { CallQueue } from '../dispatch/queue.ts';
-import { removeCallJobs } from '../dispatch/queue.ts';
-import { AppError, coerceError, notFound } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { isSuppressed } from '../suppressions/suppression.repository.ts';
+import type { CallQueue } from '../queue/queue.ts';
+import { removeCallJobs } from '../queue/queue.ts';
+import { AppError, coerceError, notFound } from '../shared/errors.ts';
+import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../shared/idempotency.ts';
+import type { Logger } from '../shared/logger.ts';
+import { isSuppressed } from '../suppressions/suppression-repository.ts';
 import { reminderValues } from './reminder-input.ts';
 import { flushReminderOutbox } from './reminder-jobs.ts';
 import { insertReminderAttempt, runDueAt } from './reminder-schedule.ts';

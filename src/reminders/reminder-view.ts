@@ -1,6 +1,6 @@
 import type { DbOrTrx } from '../db/connect.ts';
 import type { Reminder } from '../db/database.ts';
-import { notFound } from '../errors.ts';
+import { notFound } from '../shared/errors.ts';
 import type { AttemptView, ReminderDetail, ReminderView } from './reminder-schema.ts';
 
 /** The most recent attempts shown on GET /v1/reminders/:id; a daily reminder makes ~365 a year. */

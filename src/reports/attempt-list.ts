@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { DbOrTrx } from '../db/connect.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 import type { attemptItemSchema, attemptPageSchema } from './report-schemas.ts';
 
 export interface AttemptListQuery {

@@ -1,9 +1,9 @@
-import { type E164, toE164 } from '../calls/phone-number.ts';
 import type { Db } from '../db/connect.ts';
-import { type CallQueue, removeCallJobs } from '../dispatch/queue.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
-import { addSuppressions, removeSuppressions } from './suppression.repository.ts';
+import { type CallQueue, removeCallJobs } from '../queue/queue.ts';
+import { AppError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
+import { type E164, toE164 } from '../shared/phone-number.ts';
+import { addSuppressions, removeSuppressions } from './suppression-repository.ts';
 
 export interface NumberRejection {
   index: number;

@@ -1,5 +1,5 @@
-import { renderNcco } from '../campaigns/ncco-template.ts';
 import type { DbOrTrx } from '../db/connect.ts';
+import { renderNcco } from '../shared/ncco-template.ts';
 
 /**
  * Said when the answer webhook names an attempt we cannot find (deleted campaign, a campaign

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { type AttemptEventInput, applyEventBatch } from '../calls/apply-event.ts';
 import type { Db } from '../db/connect.ts';
-import { coerceError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import { parseEvent } from './event-payload.ts';
 
 export interface ApplierOptions {

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { type Db, isStorageUnavailable } from '../db/connect.ts';
-import { coerceError } from '../errors.ts';
-import type { Logger } from '../logger.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Logger } from '../shared/logger.ts';
 import { parseEvent } from './event-payload.ts';
 import { storeEvent } from './event-receiver.ts';
 

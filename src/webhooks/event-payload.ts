@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { zodProblems } from '../api/validation.ts';
 import type { AttemptEvent } from '../calls/event-plan.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
+import { zodProblems } from '../shared/validation.ts';
 
 /**
  * One callback at the event URL, as far as we read it. Permissive on purpose (voice-api.md §3):

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { errors as joseErrors, jwtVerify } from 'jose';
-import { AppError } from '../errors.ts';
+import { AppError } from '../shared/errors.ts';
 
 /**
  * How far a signed callback's `iat` may be from our clock. Vonage retries a delivery within

@@ -1,12 +1,12 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { createApiKey } from '../../src/api/api-keys.ts';
 import { buildApi } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Db } from '../../src/db/connect.ts';
-import { type CallQueue, createCallQueue } from '../../src/dispatch/queue.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createApiKey } from '../../src/keys/api-keys.ts';
+import { type CallQueue, createCallQueue } from '../../src/queue/queue.ts';
+import { createLogger } from '../../src/shared/logger.ts';
 import { createTestDatabase, testRedisPrefix, testRedisUrl } from './services.ts';
 
 /** The API over a fresh database and Redis prefix, plus helpers the intake tests share. */

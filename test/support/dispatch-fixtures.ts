@@ -1,6 +1,6 @@
-import { createApiKey } from '../../src/api/api-keys.ts';
 import type { Db } from '../../src/db/connect.ts';
 import type { CallWindowJson } from '../../src/db/database.ts';
+import { createApiKey } from '../../src/keys/api-keys.ts';
 
 export interface SeedOptions {
   recipients: number;

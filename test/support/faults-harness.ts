@@ -1,9 +1,9 @@
-import { startApi } from '../../src/api/start.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Db } from '../../src/db/connect.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import type { LoggedRequest } from '../../src/simulator/request-log.ts';
-import type { Simulator } from '../../src/simulator/simulator.ts';
+import type { LoggedRequest } from '../../src/dev/simulator/request-log.ts';
+import type { Simulator } from '../../src/dev/simulator/simulator.ts';
+import { startApi } from '../../src/start/api-process.ts';
+import { createRuntime, type Runtime } from '../../src/start/runtime.ts';
 import { type CallcastProcess, faultEnv, spawnCallcast } from './faults-processes.ts';
 import { type OutageProxy, startOutageProxy } from './faults-services.ts';
 import { waitFor } from './wait-for.ts';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Simulator } from '../../src/simulator/simulator.ts';
+import type { Simulator } from '../../src/dev/simulator/simulator.ts';
 import type { WorkerProcess } from './worker-processes.ts';
 
 const CLI = new URL('../../bin/callcast.js', import.meta.url).pathname;

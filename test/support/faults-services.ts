@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, requireBinaries } from '../../src/services/binaries.ts';
+import { freePort, requireBinaries } from '../../src/dev/local-services/binaries.ts';
 import { waitFor } from './wait-for.ts';
 
 /**

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate } from '../../src/db/migrate.ts';
-import { resolveServices } from '../../src/services/local-services.ts';
+import { resolveServices } from '../../src/dev/local-services/local-services.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -7,7 +7,7 @@
 import { Redis } from 'ioredis';
 import { CallLimiterError } from '../../src/dispatch/call-limiter-error.ts';
 import { createCallLimiter } from '../../src/dispatch/rate-limiter.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger } from '../../src/shared/logger.ts';
 
 const env = process.env;
 const redis = new Redis(env.REDIS_URL as string, { maxRetriesPerRequest: null });

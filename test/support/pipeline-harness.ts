@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { startApi } from '../../src/api/start.ts';
 import { loadConfig } from '../../src/config/config.ts';
-import { createRuntime, type Runtime } from '../../src/runtime.ts';
-import { type Simulator, startSimulator } from '../../src/simulator/simulator.ts';
+import { type Simulator, startSimulator } from '../../src/dev/simulator/simulator.ts';
+import { startApi } from '../../src/start/api-process.ts';
+import { createRuntime, type Runtime } from '../../src/start/runtime.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './services.ts';
 import { waitFor } from './wait-for.ts';
 import { acceptedByNumber, spawnWorker, stopWorker, type WorkerProcess } from './worker-processes.ts';

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { LoggedRequest } from '../../src/simulator/request-log.ts';
+import type { LoggedRequest } from '../../src/dev/simulator/request-log.ts';
 
 const CLI = new URL('../../bin/callcast.js', import.meta.url).pathname;
 

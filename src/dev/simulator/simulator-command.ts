@@ -1,4 +1,4 @@
-import { createLogger } from '../logger.ts';
+import { createLogger } from '../../shared/logger.ts';
 import { startSimulator } from './simulator.ts';
 import { simulatorOptionsFromEnv } from './simulator-env.ts';
 

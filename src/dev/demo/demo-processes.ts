@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../bin/callcast.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../bin/callcast.js', import.meta.url));
 
 export interface DemoProcess {
   readonly name: string;

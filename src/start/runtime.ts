@@ -1,8 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Config } from './config/config.ts';
-import { createDb, type Db } from './db/connect.ts';
-import { coerceError } from './errors.ts';
-import { createLogger, type Logger } from './logger.ts';
+import type { Config } from '../config/config.ts';
+import { createDb, type Db } from '../db/connect.ts';
+import { coerceError } from '../shared/errors.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
 
 /**
  * What a running command holds. Built once from the parsed config; every function takes the

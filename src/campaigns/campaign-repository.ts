@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/connect.ts';
 import type { Campaign, CampaignStatus, NewCampaign, RecipientStatus } from '../db/database.ts';
-import { notFound } from '../errors.ts';
+import { notFound } from '../shared/errors.ts';
 
 /** Campaign rows, always scoped to the API key that owns them: another key's id is "not found". */
 

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { request } from 'undici';
-import { nccoSchema } from '../gateway/ncco.ts';
+import { nccoSchema } from '../../shared/ncco.ts';
 import type { PlannedEvent } from './call-plan.ts';
 import type { RunnerContext, SimCall } from './call-runner.ts';
 

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError } from './errors.ts';
 
 export interface FieldProblem {
   field: string;

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ApiDeps } from '../api/server.ts';
-import { parseOrThrow } from '../api/validation.ts';
 import { listQuerySchema } from '../campaigns/campaign-schema.ts';
-import { claimFor } from '../campaigns/idempotency.ts';
-import { decodeCursor, encodeCursor, requireMediaType } from '../campaigns/request-checks.ts';
-import { notFound } from '../errors.ts';
-import { createReminderSchema } from './reminder-schema.ts';
-import { cancelReminder, createReminder, type ReminderDeps } from './reminder-service.ts';
-import { listReminders, reminderDetail } from './reminder-view.ts';
+import { createReminderSchema } from '../reminders/reminder-schema.ts';
+import { cancelReminder, createReminder, type ReminderDeps } from '../reminders/reminder-service.ts';
+import { listReminders, reminderDetail } from '../reminders/reminder-view.ts';
+import { notFound } from '../shared/errors.ts';
+import { claimFor } from '../shared/idempotency.ts';
+import { decodeCursor, encodeCursor, requireMediaType } from '../shared/request-checks.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import type { ApiDeps } from './server.ts';
 
 const uuid = z.uuid();
 

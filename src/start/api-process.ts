@@ -1,6 +1,6 @@
-import { createCallQueue } from '../dispatch/queue.ts';
-import type { Runtime } from '../runtime.ts';
-import { buildApi } from './server.ts';
+import { buildApi } from '../api/server.ts';
+import { createCallQueue } from '../queue/queue.ts';
+import type { Runtime } from './runtime.ts';
 
 /** Starts the HTTP server on HOST:PORT; closes with the runtime. Returns the bound port. */
 export async function startApi(runtime: Runtime): Promise<number> {

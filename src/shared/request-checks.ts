@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { AppError, notFound } from '../errors.ts';
+import { AppError, notFound } from './errors.ts';
 
 /** The request's media type without parameters (`application/json; charset=utf-8` → `application/json`). */
 export function mediaTypeOf(request: FastifyRequest): string {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../shared/errors.ts';
 import { SIMULATED_OUTCOMES, type SimulatedOutcome, type SimulatorOptions } from './options.ts';
 
 const share = z.coerce.number().min(0).max(1);

@@ -1,6 +1,6 @@
-import type { E164 } from '../calls/phone-number.ts';
 import type { DbOrTrx } from '../db/connect.ts';
 import type { CallOptionsJson, CallWindowJson, ReminderStatus } from '../db/database.ts';
+import type { E164 } from '../shared/phone-number.ts';
 
 /** What the dispatch worker needs to place a reminder's attempt (in place of attempt + campaign). */
 export interface ReminderDialSpec {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../shared/errors.ts';
 
 const run = promisify(execFile);
 

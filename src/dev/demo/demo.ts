@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createApiKey } from '../api/api-keys.ts';
-import { createDb } from '../db/connect.ts';
-import { migrate } from '../db/migrate.ts';
-import { freePort } from '../services/binaries.ts';
-import { resolveServices } from '../services/local-services.ts';
+import { createDb } from '../../db/connect.ts';
+import { migrate } from '../../db/migrate.ts';
+import { createApiKey } from '../../keys/api-keys.ts';
+import { freePort } from '../local-services/binaries.ts';
+import { resolveServices } from '../local-services/local-services.ts';
 import { type Simulator, startSimulator } from '../simulator/simulator.ts';
 import { demoCampaign, printReport, watchCampaign } from './demo-campaign.ts';
 import { type DemoProcess, startCallcast, waitHealthy } from './demo-processes.ts';

@@ -1,15 +1,15 @@
 import { Worker } from 'bullmq';
 import { must } from '../config/config.ts';
-import { coerceError } from '../errors.ts';
+import { type CallProcessorDeps, type JobResult, processCallJob } from '../dispatch/call-processor.ts';
+import { startFeeder } from '../dispatch/feeder.ts';
+import { type CallLimiter, createCallLimiter } from '../dispatch/rate-limiter.ts';
+import { startSilentCallCheck } from '../dispatch/silent-calls.ts';
 import type { GatewayClient, Quota } from '../gateway/types.ts';
+import { CALL_QUEUE, type CallJobData } from '../queue/jobs.ts';
+import { callBackoffMs, createCallQueue } from '../queue/queue.ts';
 import { startReminderScheduler } from '../reminders/reminder-jobs.ts';
-import type { Runtime } from '../runtime.ts';
-import { type CallProcessorDeps, type JobResult, processCallJob } from './call-processor.ts';
-import { startFeeder } from './feeder.ts';
-import { CALL_QUEUE, type CallJobData } from './jobs.ts';
-import { callBackoffMs, createCallQueue } from './queue.ts';
-import { type CallLimiter, createCallLimiter } from './rate-limiter.ts';
-import { startSilentCallCheck } from './silent-calls.ts';
+import { coerceError } from '../shared/errors.ts';
+import type { Runtime } from './runtime.ts';
 
 export interface RunningWorker {
   readonly worker: Worker<CallJobData, JobResult>;

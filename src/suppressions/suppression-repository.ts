@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { E164 } from '../calls/phone-number.ts';
 import type { DbOrTrx, Trx } from '../db/connect.ts';
+import type { E164 } from '../shared/phone-number.ts';
 
 /**
  * The do-not-call list, one per API key. Intake rejects listed numbers (`suppressed_number`);

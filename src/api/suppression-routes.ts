@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { ApiDeps } from '../api/server.ts';
-import { parseOrThrow } from '../api/validation.ts';
-import { requireMediaType } from '../campaigns/request-checks.ts';
-import { suppress, unsuppress, unsuppressOne } from './suppression-service.ts';
+import { requireMediaType } from '../shared/request-checks.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import { suppress, unsuppress, unsuppressOne } from '../suppressions/suppression-service.ts';
+import type { ApiDeps } from './server.ts';
 
 /** Numbers per request; a do-not-call list bigger than this is loaded in several requests. */
 export const SUPPRESSIONS_PER_REQUEST_MAX = 10_000;

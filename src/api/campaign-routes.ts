@@ -1,15 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from '../api/server.ts';
-import { parseOrThrow } from '../api/validation.ts';
+import { type CampaignAction, changeCampaignStatus } from '../campaigns/campaign-control.ts';
+import { countRecipientsByStatus, findCampaign, listCampaigns } from '../campaigns/campaign-repository.ts';
+import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from '../campaigns/campaign-schema.ts';
+import { addRecipients, createCampaign, type IntakeDeps } from '../campaigns/campaign-service.ts';
+import { toCampaignDetail, toCampaignView } from '../campaigns/campaign-view.ts';
 import { summarizeCampaign } from '../reports/campaign-summary.ts';
-import { countRecipientsByStatus, findCampaign, listCampaigns } from './campaign.repository.ts';
-import { type CampaignAction, changeCampaignStatus } from './campaign-control.ts';
-import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from './campaign-schema.ts';
-import { addRecipients, createCampaign, type IntakeDeps } from './campaign-service.ts';
-import { toCampaignDetail, toCampaignView } from './campaign-view.ts';
-import { claimFor } from './idempotency.ts';
-import { campaignIdParam, decodeCursor, encodeCursor, requireMediaType } from './request-checks.ts';
+import { claimFor } from '../shared/idempotency.ts';
+import { campaignIdParam, decodeCursor, encodeCursor, requireMediaType } from '../shared/request-checks.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import type { ApiDeps } from './server.ts';
 
 const JSON_TYPE = 'application/json';
 const CSV_TYPES = ['text/csv', 'application/csv'];

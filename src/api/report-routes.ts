@@ -1,14 +1,14 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ApiDeps } from '../api/server.ts';
-import { parseOrThrow } from '../api/validation.ts';
-import { toE164 } from '../calls/phone-number.ts';
 import type { DbOrTrx } from '../db/connect.ts';
-import { AppError, notFound } from '../errors.ts';
-import { listAttempts } from './attempt-list.ts';
-import { recipientCsv } from './recipient-csv.ts';
-import { callsQuerySchema } from './report-schemas.ts';
+import { listAttempts } from '../reports/attempt-list.ts';
+import { recipientCsv } from '../reports/recipient-csv.ts';
+import { callsQuerySchema } from '../reports/report-schemas.ts';
+import { AppError, notFound } from '../shared/errors.ts';
+import { toE164 } from '../shared/phone-number.ts';
+import { parseOrThrow } from '../shared/validation.ts';
+import type { ApiDeps } from './server.ts';
 
 const params = z.object({ id: z.string() });
 

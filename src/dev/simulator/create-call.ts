@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { nccoSchema } from '../gateway/ncco.ts';
+import { nccoSchema } from '../../shared/ncco.ts';
 import type { SimContext } from './context.ts';
 import { drop, type Exchange, problem, send } from './exchange.ts';
 import type { SimulatedOutcome } from './options.ts';

@@ -1,14 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { ApiDeps } from '../api/server.ts';
 import { isStorageUnavailable } from '../db/connect.ts';
-import { AppError } from '../errors.ts';
-import { answerNcco, FALLBACK_NCCO } from './answer-ncco.ts';
-import { startEventApplier } from './event-applier.ts';
-import { createEventBuffer, startBufferDrain } from './event-buffer.ts';
-import { parseEvent } from './event-payload.ts';
-import { storeEvent } from './event-receiver.ts';
-import { checkWebhookToken, type JtiClaim, verifySignedCallback } from './webhook-auth.ts';
+import { AppError } from '../shared/errors.ts';
+import { answerNcco, FALLBACK_NCCO } from '../webhooks/answer-ncco.ts';
+import { startEventApplier } from '../webhooks/event-applier.ts';
+import { createEventBuffer, startBufferDrain } from '../webhooks/event-buffer.ts';
+import { parseEvent } from '../webhooks/event-payload.ts';
+import { storeEvent } from '../webhooks/event-receiver.ts';
+import { checkWebhookToken, type JtiClaim, verifySignedCallback } from '../webhooks/webhook-auth.ts';
+import type { ApiDeps } from './server.ts';
 
 // Gateway callbacks are small JSON objects; anything near this is not one of them.
 const CALLBACK_BODY_LIMIT_BYTES = 64 * 1024;

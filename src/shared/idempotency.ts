@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Trx } from '../db/connect.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from './errors.ts';
 
 /**
  * `Idempotency-Key` support, scoped per API key. The key is claimed inside the request's own
