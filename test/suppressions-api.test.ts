@@ -129,6 +129,35 @@ describe('/v1/suppressions', () => {
     expect(campaign.json()).toMatchObject({ accepted: 1, rejectedCount: 0 });
   });
 
+  it('GET /v1/suppressions pages the key’s own numbers in order and filters by prefix', async () => {
+    const key = await h.newKey('lister');
+    const numbers = ['+31612345703', '+31612345701', '+31612345702', '+442071234567'];
+    await postJson(h.app, '/v1/suppressions', key.authorization, { numbers });
+    const get = (query: string) =>
+      h.app.inject({ method: 'GET', url: `/v1/suppressions${query}`, headers: { authorization: key.authorization } });
+    const first = (await get('?limit=2')).json();
+    expect(first.items.map((i: { number: string }) => i.number)).toEqual(['+31612345701', '+31612345702']);
+    expect(Date.parse(first.items[0].createdAt)).toBeGreaterThan(0);
+    const second = (await get(`?limit=2&cursor=${first.nextCursor}`)).json();
+    expect(second.items.map((i: { number: string }) => i.number)).toEqual(['+31612345703', '+442071234567']);
+    expect(second.nextCursor).toBeNull();
+    const dutch = (await get('?number=316123457')).json();
+    expect(dutch.items).toHaveLength(3);
+    expect((await get('?number=%2B44')).json().items.map((i: { number: string }) => i.number)).toEqual([
+      '+442071234567',
+    ]);
+    const other = await h.app.inject({
+      method: 'GET',
+      url: '/v1/suppressions',
+      headers: { authorization: theirs.authorization },
+    });
+    expect(other.json().items).toEqual([]);
+    const bad = await get('?number=abc');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.details[0].field).toBe('number');
+    expect((await get('?cursor=bm9wZQ')).json().error.details[0].code).toBe('invalid_cursor');
+  });
+
   it('answers 400 for an empty list or an unknown field, storing nothing', async () => {
     const before = await h.count('suppressions');
     for (const body of [{ numbers: [] }, { numbers: ['+31612345630'], reason: 'asked' }, {}]) {

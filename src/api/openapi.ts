@@ -10,7 +10,12 @@ import {
 } from '../campaigns/campaign-view.ts';
 import { REMINDER_SCHEMAS, reminderPaths } from '../reminders/reminder-openapi.ts';
 import { REPORT_SCHEMAS, reportPaths } from '../reports/report-openapi.ts';
-import { suppressionsAddedSchema, suppressionsBodySchema, suppressionsRemovedSchema } from './suppression-routes.ts';
+import {
+  suppressionPageSchema,
+  suppressionsAddedSchema,
+  suppressionsBodySchema,
+  suppressionsRemovedSchema,
+} from './suppression-routes.ts';
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with, so
@@ -36,6 +41,7 @@ const SCHEMAS = {
   CampaignPage: [campaignPageSchema, 'output'],
   SuppressionsAdded: [suppressionsAddedSchema, 'output'],
   SuppressionsRemoved: [suppressionsRemovedSchema, 'output'],
+  SuppressionPage: [suppressionPageSchema, 'output'],
   Error: [errorSchema, 'output'],
 } as const satisfies Record<string, [z.ZodType, 'input' | 'output']>;
 type SchemaName = keyof typeof SCHEMAS;
@@ -138,6 +144,20 @@ function paths(): Record<string, unknown> {
       'Final: queued attempts are withdrawn, open recipients cancelled.',
     ),
     '/v1/suppressions': {
+      get: {
+        summary: "List the key's do-not-call numbers, ordered by number",
+        parameters: [
+          { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          { name: 'cursor', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'number',
+            in: 'query',
+            description: 'numbers starting with these digits',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: { '200': answer('a page', 'SuppressionPage'), '400': failure('bad query'), '401': common['401'] },
+      },
       post: {
         summary: "Add numbers to the key's do-not-call list",
         requestBody: { required: true, content: json('SuppressionList') },

@@ -104,3 +104,32 @@ export async function removeSuppressions(db: DbOrTrx, apiKeyId: string, numbers:
     .execute();
   return removed.length;
 }
+
+export interface SuppressionPage {
+  items: Array<{ number: string; createdAt: Date }>;
+  hasMore: boolean;
+}
+
+/**
+ * One page of the key's list, ordered by number. `startsWith` narrows it to numbers with that
+ * prefix (digits after an optional +); `afterNumber` continues after the previous page's last.
+ */
+export async function listSuppressions(
+  db: DbOrTrx,
+  apiKeyId: string,
+  page: { limit: number; afterNumber?: string; startsWith?: string },
+): Promise<SuppressionPage> {
+  let query = db
+    .selectFrom('suppressions')
+    .select(['number', 'created_at'])
+    .where('api_key_id', '=', apiKeyId)
+    .orderBy('number')
+    .limit(page.limit + 1);
+  if (page.afterNumber !== undefined) query = query.where('number', '>', page.afterNumber);
+  if (page.startsWith !== undefined) query = query.where('number', 'like', `${page.startsWith}%`);
+  const rows = await query.execute();
+  return {
+    items: rows.slice(0, page.limit).map((row) => ({ number: row.number, createdAt: row.created_at })),
+    hasMore: rows.length > page.limit,
+  };
+}
