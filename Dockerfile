@@ -5,5 +5,6 @@ RUN npm ci --omit=dev --no-audit --no-fund
 COPY bin ./bin
 COPY src ./src
 COPY migrations ./migrations
+COPY web ./web
 ENV NODE_ENV=production
 ENTRYPOINT ["node", "bin/callcast.js"]

@@ -10,6 +10,7 @@ import {
 } from '../campaigns/campaign-view.ts';
 import { REMINDER_SCHEMAS, reminderPaths } from '../reminders/reminder-openapi.ts';
 import { REPORT_SCHEMAS, reportPaths } from '../reports/report-openapi.ts';
+import { campaignStreamPaths } from './campaign-stream-routes.ts';
 import {
   suppressionPageSchema,
   suppressionsAddedSchema,
@@ -187,7 +188,7 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'callcast', version: '0.1.0', description: 'Outbound phone-call campaigns.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...reminderPaths(), ...reportPaths() },
+    paths: { ...paths(), ...reminderPaths(), ...reportPaths(), ...campaignStreamPaths() },
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

@@ -1,12 +1,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import type { Config } from '../config/config.ts';
-import type { Db } from '../db/connect.ts';
-import type { CallQueue } from '../queue/queue.ts';
-import type { Logger } from '../shared/logger.ts';
 import { requireApiKey } from './auth.ts';
 import { campaignRoutes } from './campaign-routes.ts';
+import { campaignStreamRoutes } from './campaign-stream-routes.ts';
+import { dashboardRoutes } from './dashboard-routes.ts';
+import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { docsRoutes } from './openapi.ts';
 import { reminderRoutes } from './reminder-routes.ts';
@@ -14,19 +12,13 @@ import { reportRoutes } from './report-routes.ts';
 import { suppressionRoutes } from './suppression-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
-/** What the HTTP layer needs. Routes stay thin: parse, call one domain function, render. */
-export interface ApiDeps {
-  config: Config;
-  logger: Logger;
-  db: Db;
-  redis: Redis;
-  /** The call queue, for removing waiting jobs on pause and cancel. */
-  queue: CallQueue;
-}
-
 // JSON bodies beyond this are refused with 413; bulk recipients go through the CSV upload.
 const JSON_BODY_LIMIT_BYTES = 10 * 1024 * 1024;
 
+/**
+ * The HTTP app: routes only. Background work (the event applier, the buffer drain) is started
+ * by whoever assembles the process (start/api-process.ts) and reached through `deps`.
+ */
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; the cast keeps FastifyInstance's default generics.
@@ -68,6 +60,12 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 type RouteRegistrar = (app: FastifyInstance, deps: ApiDeps) => Promise<void> | void;
 
 /** Routes under /v1 that need an API key. Each domain adds its registrar here. */
-const v1Routes: RouteRegistrar[] = [campaignRoutes, suppressionRoutes, reportRoutes, reminderRoutes];
+const v1Routes: RouteRegistrar[] = [
+  campaignRoutes,
+  suppressionRoutes,
+  reportRoutes,
+  reminderRoutes,
+  campaignStreamRoutes,
+];
 /** Routes without an API key (webhooks carry their own token; docs are public). */
-const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes];
+const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes, dashboardRoutes];
