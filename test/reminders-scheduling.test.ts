@@ -11,6 +11,7 @@ import { ensureNextRuns, scheduleNextRun } from '../src/reminders/reminder-sched
 import { createReminderSchema } from '../src/reminders/reminder-schema.ts';
 import { cancelReminder, createReminder, type ReminderDeps } from '../src/reminders/reminder-service.ts';
 import { createLogger } from '../src/shared/logger.ts';
+import { attemptOwners } from '../src/start/attempt-owners.ts';
 import { answerNcco } from '../src/webhooks/answer-ncco.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 
@@ -46,7 +47,7 @@ describe('reminder scheduling', () => {
   }
 
   const end = (attemptId: string, outcome: Outcome) =>
-    database.db.transaction().execute((trx) => endAttempt(trx, attemptId, { outcome }));
+    database.db.transaction().execute((trx) => endAttempt(trx, attemptId, { outcome }, attemptOwners));
 
   const attemptsOf = (reminderId: string) =>
     database.db

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApi } from '../src/api/server.ts';
 import { loadConfig } from '../src/config/config.ts';
 import { createDb } from '../src/db/connect.ts';
 import { createCallQueue } from '../src/queue/queue.ts';
 import { createLogger } from '../src/shared/logger.ts';
+import { assembleApi } from '../src/start/api-process.ts';
 import { testRedisPrefix, testRedisUrl } from './support/services.ts';
 import {
   attemptRow,
@@ -111,7 +111,13 @@ describe('event webhook with Postgres down', () => {
     const config = loadConfig({ REDIS_KEY_PREFIX: prefix, WEBHOOK_TOKEN, WEBHOOK_SIGNATURE_SECRET: SIGNATURE_SECRET });
     const db = createDb('postgres://nobody@127.0.0.1:1/none', { max: 1 });
     const queue = createCallQueue(redis, prefix);
-    const app = await buildApi({ config, logger: createLogger({ level: 'silent', pretty: false }), db, redis, queue });
+    const app = await assembleApi({
+      config,
+      logger: createLogger({ level: 'silent', pretty: false }),
+      db,
+      redis,
+      queue,
+    });
     return {
       app,
       async close() {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attemptOwners } from '../src/start/attempt-owners.ts';
 import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import {
   attemptRow,
@@ -236,6 +237,6 @@ describe('event applier', () => {
       call_uuid: leg,
     });
     expect(await h.database.db.selectFrom('call_event_queue').selectAll().execute()).toEqual([]);
-    expect(await applyPendingEvents(h.database.db)).toBe(0);
+    expect(await applyPendingEvents(h.database.db, { owners: attemptOwners })).toBe(0);
   });
 });

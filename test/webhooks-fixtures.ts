@@ -2,12 +2,13 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
-import { buildApi } from '../src/api/server.ts';
 import { loadConfig } from '../src/config/config.ts';
 import type { CallOptionsJson, RetryPolicyJson } from '../src/db/database.ts';
 import { createApiKey } from '../src/keys/api-keys.ts';
 import { type CallQueue, createCallQueue } from '../src/queue/queue.ts';
 import { createLogger } from '../src/shared/logger.ts';
+import { assembleApi } from '../src/start/api-process.ts';
+import { attemptOwners } from '../src/start/attempt-owners.ts';
 import { applyPendingEvents } from '../src/webhooks/event-applier.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 
@@ -36,7 +37,7 @@ export async function startHarness(options: { signed?: boolean } = {}): Promise<
   });
   const queue: CallQueue = createCallQueue(redis, prefix);
   const logger = createLogger({ level: 'silent', pretty: false });
-  const app = await buildApi({ config, logger, db: database.db, redis, queue });
+  const app = await assembleApi({ config, logger, db: database.db, redis, queue });
   const key = await createApiKey(database.db, 'webhooks test');
   return {
     database,
@@ -161,7 +162,7 @@ export async function postEvent(h: WebhookHarness, attemptId: string, body: unkn
 export async function drainEvents(h: WebhookHarness): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    await applyPendingEvents(h.database.db);
+    await applyPendingEvents(h.database.db, { owners: attemptOwners });
     const pending = await h.database.db
       .selectFrom('call_event_queue')
       .select(({ fn }) => fn.countAll<string>().as('n'))

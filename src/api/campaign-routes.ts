@@ -9,7 +9,7 @@ import { summarizeCampaign } from '../reports/campaign-summary.ts';
 import { claimFor } from '../shared/idempotency.ts';
 import { campaignIdParam, decodeCursor, encodeCursor, requireMediaType } from '../shared/request-checks.ts';
 import { parseOrThrow } from '../shared/validation.ts';
-import type { ApiDeps } from './server.ts';
+import type { ApiDeps } from './deps.ts';
 
 const JSON_TYPE = 'application/json';
 const CSV_TYPES = ['text/csv', 'application/csv'];

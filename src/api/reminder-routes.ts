@@ -8,7 +8,7 @@ import { notFound } from '../shared/errors.ts';
 import { claimFor } from '../shared/idempotency.ts';
 import { decodeCursor, encodeCursor, requireMediaType } from '../shared/request-checks.ts';
 import { parseOrThrow } from '../shared/validation.ts';
-import type { ApiDeps } from './server.ts';
+import type { ApiDeps } from './deps.ts';
 
 const uuid = z.uuid();
 

@@ -8,7 +8,7 @@ import { callsQuerySchema } from '../reports/report-schemas.ts';
 import { AppError, notFound } from '../shared/errors.ts';
 import { toE164 } from '../shared/phone-number.ts';
 import { parseOrThrow } from '../shared/validation.ts';
-import type { ApiDeps } from './server.ts';
+import type { ApiDeps } from './deps.ts';
 
 const params = z.object({ id: z.string() });
 

@@ -5,7 +5,7 @@ import { requireMediaType } from '../shared/request-checks.ts';
 import { parseOrThrow } from '../shared/validation.ts';
 import { listSuppressions } from '../suppressions/suppression-repository.ts';
 import { suppress, unsuppress, unsuppressOne } from '../suppressions/suppression-service.ts';
-import type { ApiDeps } from './server.ts';
+import type { ApiDeps } from './deps.ts';
 
 /** Numbers per request; a do-not-call list bigger than this is loaded in several requests. */
 export const SUPPRESSIONS_PER_REQUEST_MAX = 10_000;

@@ -3,12 +3,10 @@ import { z } from 'zod';
 import { isStorageUnavailable } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
 import { answerNcco, FALLBACK_NCCO } from '../webhooks/answer-ncco.ts';
-import { startEventApplier } from '../webhooks/event-applier.ts';
-import { createEventBuffer, startBufferDrain } from '../webhooks/event-buffer.ts';
 import { parseEvent } from '../webhooks/event-payload.ts';
 import { storeEvent } from '../webhooks/event-receiver.ts';
 import { checkWebhookToken, type JtiClaim, verifySignedCallback } from '../webhooks/webhook-auth.ts';
-import type { ApiDeps } from './server.ts';
+import type { ApiDeps } from './deps.ts';
 
 // Gateway callbacks are small JSON objects; anything near this is not one of them.
 const CALLBACK_BODY_LIMIT_BYTES = 64 * 1024;
@@ -21,12 +19,7 @@ const attemptQuery = z.looseObject({ attempt: z.guid() });
  * hashes the exact bytes received, never re-serialized JSON.
  */
 export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const applier = startEventApplier(deps.db, deps.logger);
-  app.addHook('onClose', () => applier.close());
-  // Postgres down: events wait in Redis rather than being refused (the gateway retries only once).
-  const buffer = createEventBuffer(deps.db, deps.redis, deps.config.redisKeyPrefix, deps.logger);
-  const drain = startBufferDrain(buffer, deps.logger, () => applier.wake());
-  app.addHook('onClose', async () => drain.close());
+  const { buffer, stored } = deps.eventIntake;
   await app.register(async (scope) => {
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: CALLBACK_BODY_LIMIT_BYTES }, (_req, body, done) =>
@@ -41,11 +34,12 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         const parsed = parseEvent(fields);
         const result = await storeEvent(deps.db, attemptId, parsed).catch(async (err: unknown) => {
           if (!isStorageUnavailable(err)) throw err;
-          // Redis down as well: the push fails and the original 503 asks the gateway to retry.
+          // Postgres down: the event waits in Redis rather than being refused (the gateway
+          // retries only once). Redis down as well: the original 503 asks the gateway to retry.
           await buffer.push(attemptId, fields).catch(() => Promise.reject(err));
           return { stored: true as const, buffered: true as const };
         });
-        if (result.stored && 'attemptFound' in result && result.attemptFound) applier.wake();
+        if (result.stored && 'attemptFound' in result && result.attemptFound) stored();
         return result;
       } catch (err) {
         // The gateway will deliver again after an error; let that delivery's jti through.

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
 import { endAttempt } from './attempt-outcome.ts';
+import type { AttemptOwners } from './attempt-owners.ts';
 import { amendEndedAttempt } from './correct-outcome.ts';
 import { type AttemptEffect, foldEvents } from './event-fold.ts';
 import type { AttemptEvent } from './event-plan.ts';
@@ -23,12 +24,13 @@ interface Progress extends EventIdentity {
  * Applies events (per attempt, in arrival order) to their attempts in the caller's transaction:
  * locks the attempts in id order (events of one call serialize here), records leg ids they
  * lack, then advances, ends, bills or corrects each as `foldEvents` decides. Forward progress
- * of all attempts is one statement; each end settles its recipient (endAttempt). Returns the
- * ids of the attempts found.
+ * of all attempts is one statement; each end settles the attempt's owner (endAttempt). Returns
+ * the ids of the attempts found.
  */
 export async function applyEventBatch(
   trx: Trx,
   eventsByAttempt: ReadonlyMap<string, readonly AttemptEventInput[]>,
+  owners: AttemptOwners,
 ): Promise<string[]> {
   if (eventsByAttempt.size === 0) return [];
   const attempts = await trx
@@ -72,8 +74,8 @@ export async function applyEventBatch(
   }
   await recordProgress(trx, progress);
   for (const [id, effect] of effects) {
-    if (effect.end) await endAttempt(trx, id, effect.end);
-    if (effect.bill || effect.correct) await amendEndedAttempt(trx, id, effect.bill, effect.correct);
+    if (effect.end) await endAttempt(trx, id, effect.end, owners);
+    if (effect.bill || effect.correct) await amendEndedAttempt(trx, id, effect.bill, effect.correct, owners);
   }
   return attempts.map((attempt) => attempt.id);
 }

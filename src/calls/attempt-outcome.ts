@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
-import type { RetryPolicyJson } from '../db/database.ts';
-import { settleReminderAttempt } from '../reminders/reminder-schedule.ts';
+import type { AttemptOwners, EndedAttempt } from './attempt-owners.ts';
 import type { Outcome } from './call-status.ts';
 
 export interface EndFields {
@@ -17,15 +16,18 @@ export interface EndFields {
   answeredAt?: Date | null;
 }
 
-/** Outcomes that never retry, whatever the policy says: the person was reached or refused. */
-const NEVER_RETRY: ReadonlySet<Outcome> = new Set(['completed', 'rejected', 'skipped']);
-
 /**
- * Ends an attempt exactly once and moves its recipient on: retry later per the campaign's
- * policy, or done with this outcome. Returns false when the attempt had already ended (a
- * duplicate or late event), in which case nothing changes. Run inside a transaction.
+ * Ends an attempt exactly once and lets its owner move on (`owners.settle`: a campaign
+ * recipient retries per its policy or is done; a reminder schedules its retry or next run).
+ * Returns false when the attempt had already ended (a duplicate or late event), in which case
+ * nothing changes. Run inside a transaction.
  */
-export async function endAttempt(trx: Trx, attemptId: string, fields: EndFields): Promise<boolean> {
+export async function endAttempt(
+  trx: Trx,
+  attemptId: string,
+  fields: EndFields,
+  owners: AttemptOwners,
+): Promise<boolean> {
   const ended = await trx
     .updateTable('call_attempts')
     .set({
@@ -47,60 +49,27 @@ export async function endAttempt(trx: Trx, attemptId: string, fields: EndFields)
     .returning(['recipient_id', 'campaign_id', 'attempt_no', 'reminder_id', 'reminder_run'])
     .executeTakeFirst();
   if (!ended) return false;
-  if (ended.recipient_id && ended.campaign_id) {
-    await settleRecipient(trx, ended.recipient_id, ended.campaign_id, ended.attempt_no, fields.outcome);
-  }
-  if (ended.reminder_id) {
-    // A reminder's attempt: retry per the reminder's policy, ensure its next run (reminders/).
-    const attempt = { ...ended, id: attemptId, reminder_id: ended.reminder_id };
-    await settleReminderAttempt(trx, attempt, fields.outcome);
-  }
+  await owners.settle(trx, endedAttempt(attemptId, ended), fields.outcome);
   return true;
 }
 
-async function settleRecipient(
-  trx: Trx,
-  recipientId: string,
-  campaignId: string,
-  attemptNo: number,
-  outcome: Outcome,
-): Promise<void> {
-  const campaign = await trx
-    .selectFrom('campaigns')
-    .select(['retry_policy', 'status'])
-    .where('id', '=', campaignId)
-    .executeTakeFirstOrThrow();
-  const retryAt = nextRetryAt(campaign.retry_policy, attemptNo, outcome, new Date());
-  if (retryAt && campaign.status !== 'cancelled') {
-    await trx
-      .updateTable('recipients')
-      .set({
-        status: 'pending',
-        next_attempt_at: retryAt,
-        final_outcome: outcome,
-        attempt_count: sql`greatest(attempt_count, ${attemptNo})`,
-      })
-      .where('id', '=', recipientId)
-      .execute();
-    return;
-  }
-  await trx
-    .updateTable('recipients')
-    // attempt_count is kept by whoever creates attempts; greatest() also covers rows made elsewhere.
-    .set({
-      status: 'done',
-      final_outcome: outcome,
-      next_attempt_at: null,
-      attempt_count: sql`greatest(attempt_count, ${attemptNo})`,
-    })
-    .where('id', '=', recipientId)
-    .execute();
-}
-
-/** When to try again after `attemptNo` ended with `outcome`, or undefined for never. */
-export function nextRetryAt(policy: RetryPolicyJson, attemptNo: number, outcome: Outcome, now: Date): Date | undefined {
-  if (NEVER_RETRY.has(outcome)) return undefined;
-  if (!policy.retryOn.includes(outcome)) return undefined;
-  if (attemptNo >= policy.maxAttempts) return undefined;
-  return new Date(now.getTime() + policy.delaySeconds * 1000);
+/** The owner-facing view of an attempt row. */
+export function endedAttempt(
+  id: string,
+  row: {
+    attempt_no: number;
+    campaign_id: string | null;
+    recipient_id: string | null;
+    reminder_id: string | null;
+    reminder_run: number | null;
+  },
+): EndedAttempt {
+  return {
+    id,
+    attemptNo: row.attempt_no,
+    campaignId: row.campaign_id,
+    recipientId: row.recipient_id,
+    reminderId: row.reminder_id,
+    reminderRun: row.reminder_run,
+  };
 }

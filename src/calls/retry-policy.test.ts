@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { nextRetryAt } from './attempt-outcome.ts';
+import { nextRetryAt } from './retry-policy.ts';
 
 const policy = { maxAttempts: 3, retryOn: ['busy', 'unanswered', 'timeout'], delaySeconds: 600 };
 const now = new Date('2026-01-01T10:00:00Z');

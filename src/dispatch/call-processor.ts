@@ -1,5 +1,6 @@
 import { DelayedError, type Job, Worker } from 'bullmq';
 import { endAttempt } from '../calls/attempt-outcome.ts';
+import type { AttemptOwners } from '../calls/attempt-owners.ts';
 import { type Db, isStorageUnavailable } from '../db/connect.ts';
 import type { CreateCallRequest, GatewayClient } from '../gateway/types.ts';
 import type { CallJobData } from '../queue/jobs.ts';
@@ -21,6 +22,8 @@ import { classifyFailure } from './failure-policy.ts';
 import type { CallLimiter } from './rate-limiter.ts';
 
 export interface CallProcessorDeps {
+  /** Settles the recipient or reminder run of an attempt that ended here. */
+  owners: AttemptOwners;
   db: Db;
   gateway: GatewayClient;
   limiter: CallLimiter;
@@ -127,7 +130,9 @@ async function delayJob(job: Job<CallJobData>, token: string | undefined, at: nu
 }
 
 async function skip(deps: CallProcessorDeps, spec: DialSpec, detail: string): Promise<JobResult> {
-  await deps.db.transaction().execute((trx) => endAttempt(trx, spec.attemptId, { outcome: 'skipped', detail }));
+  await deps.db
+    .transaction()
+    .execute((trx) => endAttempt(trx, spec.attemptId, { outcome: 'skipped', detail }, deps.owners));
   return 'skipped';
 }
 
@@ -216,7 +221,12 @@ async function handleFailure(
     await deps.db
       .transaction()
       .execute((trx) =>
-        endAttempt(trx, spec.attemptId, { outcome: 'error', detail: action.detail, gatewayError: action.gatewayError }),
+        endAttempt(
+          trx,
+          spec.attemptId,
+          { outcome: 'error', detail: action.detail, gatewayError: action.gatewayError },
+          deps.owners,
+        ),
       );
     return 'rejected';
   }
@@ -247,7 +257,9 @@ async function handleFailure(
         ? `${action.reason}; the call may have been placed, so it is not redialed`
         : `gave up after ${job.attemptsMade + 1} tries: ${action.reason}`;
     log.error({ detail }, 'giving up on the attempt');
-    await deps.db.transaction().execute((trx) => endAttempt(trx, spec.attemptId, { outcome: 'error', detail }));
+    await deps.db
+      .transaction()
+      .execute((trx) => endAttempt(trx, spec.attemptId, { outcome: 'error', detail }, deps.owners));
     return 'gave_up';
   }
   log.warn({ reason: action.reason, claim: action.claim }, 'dial failed; retrying with backoff');

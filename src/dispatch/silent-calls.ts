@@ -1,9 +1,11 @@
 import { sql } from 'kysely';
 import { type AttemptEventInput, applyEventBatch } from '../calls/apply-event.ts';
+import type { AttemptOwners } from '../calls/attempt-owners.ts';
 import type { Db } from '../db/connect.ts';
 import type { CallInfo, GatewayClient } from '../gateway/types.ts';
 import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type Periodic, runPeriodically } from '../shared/periodic.ts';
 
 /** Final call statuses GET /calls/{uuid} can report; anything else means the call is still on. */
 const FINAL = new Set(['completed', 'busy', 'cancelled', 'failed', 'rejected', 'timeout', 'unanswered']);
@@ -14,6 +16,8 @@ export interface SilentCallDeps {
   db: Db;
   gateway: Pick<GatewayClient, 'getCall'>;
   logger: Logger;
+  /** Settles the owner of an attempt the gateway says has ended. */
+  owners: AttemptOwners;
 }
 
 /**
@@ -50,7 +54,7 @@ export async function reconcileSilentCalls(deps: SilentCallDeps, silentMs: numbe
       const call = await deps.gateway.getCall(uuid as string);
       if (!FINAL.has(call.status)) continue;
       const events = finalEvents(call, uuid as string);
-      await deps.db.transaction().execute((trx) => applyEventBatch(trx, new Map([[id, events]])));
+      await deps.db.transaction().execute((trx) => applyEventBatch(trx, new Map([[id, events]]), deps.owners));
       deps.logger.warn({ attemptId: id, callUuid: uuid, status: call.status }, 'silent call ended from the gateway');
       ended += 1;
     } catch (thrown) {
@@ -93,22 +97,13 @@ function finalEvents(call: CallInfo, uuid: string): AttemptEventInput[] {
   return answered ? [{ ...base, status: 'answered' }, last] : [last];
 }
 
-/** Runs the check every `intervalMs` (a round still running skips the tick) until closed. */
-export function startSilentCallCheck(deps: SilentCallDeps, silentMs: number, intervalMs: number) {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = reconcileSilentCalls(deps, silentMs)
-      .catch((thrown: unknown) => deps.logger.warn({ err: coerceError(thrown).message }, 'silent call round failed'))
-      .finally(() => {
-        running = undefined;
-      });
-  }, intervalMs);
-  timer.unref();
-  return {
-    async close() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+/** Runs the check now and every `intervalMs` after a round ends, until closed. */
+export function startSilentCallCheck(deps: SilentCallDeps, silentMs: number, intervalMs: number): Periodic {
+  return runPeriodically(
+    () =>
+      reconcileSilentCalls(deps, silentMs).catch((thrown: unknown) =>
+        deps.logger.warn({ err: coerceError(thrown).message }, 'silent call round failed'),
+      ),
+    intervalMs,
+  );
 }

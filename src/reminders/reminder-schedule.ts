@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
-import { nextRetryAt } from '../calls/attempt-outcome.ts';
+import type { EndedAttempt } from '../calls/attempt-owners.ts';
 import type { Outcome } from '../calls/call-status.ts';
+import { nextRetryAt } from '../calls/retry-policy.ts';
 import type { Db, Trx } from '../db/connect.ts';
 import type { CallWindowJson, Reminder } from '../db/database.ts';
 import { windowState } from '../shared/call-window.ts';
@@ -107,34 +108,28 @@ export async function scheduleNextRun(
   return insertReminderAttempt(trx, reminder, run, 1, dueAt);
 }
 
-export interface EndedReminderAttempt {
-  id: string;
-  reminder_id: string;
-  reminder_run: number | null;
-  attempt_no: number;
-}
-
 /**
- * What happens after a reminder's attempt ended (called by `endAttempt`): the next run is
+ * What happens after a reminder's attempt ended (its `AttemptOwners.settle`): the next run is
  * ensured; a retry is added per the reminder's policy unless the next run comes first (it
  * supersedes the retry); with nothing left open, the reminder is completed.
  */
 export async function settleReminderAttempt(
   trx: Trx,
-  attempt: EndedReminderAttempt,
+  attempt: EndedAttempt,
   outcome: Outcome,
   now: Date = new Date(),
 ): Promise<void> {
-  const reminder = await lockReminder(trx, attempt.reminder_id);
+  if (!attempt.reminderId) return;
+  const reminder = await lockReminder(trx, attempt.reminderId);
   if (reminder?.status !== 'active') return;
   await scheduleNextRun(trx, attempt.id, now);
-  const retryAt = nextRetryAt(reminder.retry_policy, attempt.attempt_no, outcome, now);
-  if (retryAt && attempt.reminder_run != null) {
+  const retryAt = nextRetryAt(reminder.retry_policy, attempt.attemptNo, outcome, now);
+  if (retryAt && attempt.reminderRun != null) {
     const due = fitIntoWindow(retryAt, reminder.call_window, reminder.timezone);
-    const later = await openAttempts(trx, reminder.id, attempt.reminder_run);
+    const later = await openAttempts(trx, reminder.id, attempt.reminderRun);
     const nextRunDue = later.reduce<number>((min, row) => Math.min(min, row.due_at.getTime()), Infinity);
     if (due.getTime() < nextRunDue) {
-      await insertReminderAttempt(trx, reminder, attempt.reminder_run, attempt.attempt_no + 1, due);
+      await insertReminderAttempt(trx, reminder, attempt.reminderRun, attempt.attemptNo + 1, due);
     }
   }
   if ((await openAttempts(trx, reminder.id, 0)).length === 0) {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { endAttempt } from '../calls/attempt-outcome.ts';
+import { UNOWNED } from '../calls/attempt-owners.ts';
 import type { Db } from '../db/connect.ts';
 import type { CallQueue } from '../queue/queue.ts';
 import { removeCallJobs } from '../queue/queue.ts';
@@ -97,7 +98,8 @@ export async function cancelReminder(deps: ReminderDeps, apiKeyId: string, id: s
       .forUpdate()
       .execute();
     for (const attempt of queued) {
-      await endAttempt(trx, attempt.id, { outcome: 'skipped', detail: 'reminder cancelled' });
+      // The reminder is being cancelled here: nothing of it is left to schedule.
+      await endAttempt(trx, attempt.id, { outcome: 'skipped', detail: 'reminder cancelled' }, UNOWNED);
     }
     return queued.map((attempt) => attempt.id);
   });

@@ -1,27 +1,45 @@
 /** A background loop; `close()` is idempotent and waits for a pass under way. */
 export interface Periodic {
+  /** Asks for a pass now; during a pass, for one more right after it. No-op once closed. */
+  wake(): void;
   close(): Promise<void>;
 }
 
 /**
- * Runs `pass` now and again `intervalMs` after each pass ends (never overlapping) until closed.
- * `round` counts passes from 0. A pass should log its own failures; one that throws anyway does
- * not stop the loop.
+ * The one loop primitive for background work: runs `pass` now and again `intervalMs` after each
+ * pass ends (never overlapping) until closed; `wake()` brings the next pass forward. `round`
+ * counts passes from 0. A pass should log its own failures; one that throws anyway does not
+ * stop the loop. The timer is unref'd: a loop alone never keeps a process alive.
  */
-export function runPeriodically(pass: (round: number) => Promise<void>, intervalMs: number): Periodic {
+export function runPeriodically(pass: (round: number) => Promise<unknown>, intervalMs: number): Periodic {
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let again = false;
   let round = 0;
-  const tick = async (): Promise<void> => {
-    await pass(round++).catch(() => undefined);
-    if (!stopped) timer = setTimeout(next, intervalMs);
+  let running: Promise<void> | undefined;
+
+  const start = (): void => {
+    clearTimeout(timer);
+    running = (async () => {
+      do {
+        again = false;
+        await pass(round++).catch(() => undefined);
+      } while (again && !stopped);
+    })().finally(() => {
+      running = undefined;
+      if (stopped) return;
+      timer = setTimeout(start, intervalMs);
+      timer.unref();
+    });
   };
-  const next = () => {
-    running = tick();
-  };
-  let running = tick();
+  start();
   let closing: Promise<void> | undefined;
   return {
+    wake() {
+      if (stopped) return;
+      if (running) again = true;
+      else start();
+    },
     close() {
       closing ??= (async () => {
         stopped = true;

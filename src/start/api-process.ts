@@ -1,13 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { ApiDeps } from '../api/deps.ts';
 import { buildApi } from '../api/server.ts';
 import { createCallQueue } from '../queue/queue.ts';
+import { runPeriodically } from '../shared/periodic.ts';
+import { startEventApplier } from '../webhooks/event-applier.ts';
+import { createEventBuffer, drainBufferOnce } from '../webhooks/event-buffer.ts';
+import { attemptOwners } from './attempt-owners.ts';
 import type { Runtime } from './runtime.ts';
+
+// A buffered event waits at most this long after Postgres is back before it is stored.
+const BUFFER_DRAIN_INTERVAL_MS = 1_000;
+
+export type ApiParts = Omit<ApiDeps, 'eventIntake'>;
+
+/**
+ * The API process's app with its background loops: the event applier (stored webhook events →
+ * attempt state) and the drain of events buffered in Redis during a Postgres outage. Both stop
+ * when the app closes.
+ */
+export async function assembleApi(parts: ApiParts): Promise<FastifyInstance> {
+  const { db, redis, config, logger } = parts;
+  const applier = startEventApplier(db, { logger, owners: attemptOwners });
+  const buffer = createEventBuffer(db, redis, config.redisKeyPrefix, logger);
+  const drain = runPeriodically(() => drainBufferOnce(buffer, logger, applier.wake), BUFFER_DRAIN_INTERVAL_MS);
+  const app = await buildApi({ ...parts, eventIntake: { buffer, stored: applier.wake } });
+  // Loops first, so no applier round runs against a pool the caller is about to close.
+  app.addHook('onClose', async () => {
+    await Promise.all([drain.close(), applier.close()]);
+  });
+  return app;
+}
 
 /** Starts the HTTP server on HOST:PORT; closes with the runtime. Returns the bound port. */
 export async function startApi(runtime: Runtime): Promise<number> {
   const redis = runtime.redis();
   const queue = createCallQueue(redis, runtime.config.redisKeyPrefix);
   runtime.onClose('call queue', () => queue.close());
-  const app = await buildApi({ config: runtime.config, logger: runtime.logger, db: runtime.db, redis, queue });
+  const app = await assembleApi({ config: runtime.config, logger: runtime.logger, db: runtime.db, redis, queue });
   runtime.onClose('http', () => app.close());
   await app.listen({ host: runtime.config.host, port: runtime.config.port });
   const address = app.server.address();

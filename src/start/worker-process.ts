@@ -9,6 +9,7 @@ import { CALL_QUEUE, type CallJobData } from '../queue/jobs.ts';
 import { callBackoffMs, createCallQueue } from '../queue/queue.ts';
 import { startReminderScheduler } from '../reminders/reminder-jobs.ts';
 import { coerceError } from '../shared/errors.ts';
+import { attemptOwners } from './attempt-owners.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunningWorker {
@@ -58,6 +59,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     logger: logger.child({ component: 'worker' }),
     webhookBase,
     reconcileGraceMs: config.reconcileGraceMs,
+    owners: attemptOwners,
   };
   const worker: Worker<CallJobData, JobResult> = new Worker<CallJobData, JobResult>(
     CALL_QUEUE,
@@ -97,7 +99,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
   const reminders = startReminderScheduler({ db: runtime.db, queue, logger });
   // Calls silent for 5 graces (default 5 min) are asked about: their webhooks may be lost for good.
   const silentCalls = startSilentCallCheck(
-    { db: runtime.db, gateway, logger: logger.child({ component: 'silent-calls' }) },
+    { db: runtime.db, gateway, logger: logger.child({ component: 'silent-calls' }), owners: attemptOwners },
     5 * config.reconcileGraceMs,
     5 * config.feederIntervalMs,
   );

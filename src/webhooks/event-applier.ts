@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import { type AttemptEventInput, applyEventBatch } from '../calls/apply-event.ts';
+import type { AttemptOwners } from '../calls/attempt-owners.ts';
 import type { Db } from '../db/connect.ts';
 import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { type Periodic, runPeriodically } from '../shared/periodic.ts';
 import { parseEvent } from './event-payload.ts';
 
 export interface ApplierOptions {
@@ -12,6 +14,8 @@ export interface ApplierOptions {
   attemptsPerTransaction?: number;
   /** Where a failed transaction is reported; its events stay pending for a later round. */
   logger?: Logger;
+  /** Settles the recipient or reminder run of each attempt an event ends. */
+  owners: AttemptOwners;
 }
 
 /**
@@ -22,7 +26,7 @@ export interface ApplierOptions {
  * puts them back for the next round. Transactions run one after another, so one process's
  * rounds never wait on each other's counter rows.
  */
-export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): Promise<number> {
+export async function applyPendingEvents(db: Db, options: ApplierOptions): Promise<number> {
   const batchSize = options.batchSize ?? 500;
   const perTransaction = options.attemptsPerTransaction ?? 100;
   let applied = 0;
@@ -38,13 +42,13 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): 
     let round = 0;
     for (let start = 0; start < attemptIds.length; start += perTransaction) {
       const chunk = attemptIds.slice(start, start + perTransaction);
-      round += await applyChunk(db, chunk).catch(async (err: unknown) => {
+      round += await applyChunk(db, chunk, options.owners).catch(async (err: unknown) => {
         // A deadlock victim or an outage: the events stay pending and a later round retries.
         // Attempt by attempt, so one attempt that cannot be applied holds up only its own events.
         options.logger?.warn({ err: coerceError(err), attempts: chunk.length }, 'applying events failed');
         if (chunk.length === 1) return 0;
         let alone = 0;
-        for (const id of chunk) alone += await applyChunk(db, [id]).catch(() => 0);
+        for (const id of chunk) alone += await applyChunk(db, [id], options.owners).catch(() => 0);
         return alone;
       });
     }
@@ -53,7 +57,7 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions = {}): 
   }
 }
 
-async function applyChunk(db: Db, attemptIds: readonly string[]): Promise<number> {
+async function applyChunk(db: Db, attemptIds: readonly string[], owners: AttemptOwners): Promise<number> {
   return db.transaction().execute(async (trx) => {
     // Taking the queue rows is the claim: another applier skips them, and a rollback puts
     // them back.
@@ -84,7 +88,7 @@ async function applyChunk(db: Db, attemptIds: readonly string[]): Promise<number
       list.push(parsed);
       byAttempt.set(event.attempt_id, list);
     }
-    await applyEventBatch(trx, byAttempt);
+    await applyEventBatch(trx, byAttempt, owners);
     return claimed.length;
   });
 }
@@ -97,66 +101,18 @@ function parseStored(payload: unknown): AttemptEventInput | undefined {
   }
 }
 
-export interface EventApplier {
-  /** Asks for a round soon (after the receiver stored an event). */
-  wake(): void;
-  /** Stops the loop and waits for a running round; idempotent. */
-  close(): Promise<void>;
-}
-
 /**
- * Runs applyPendingEvents when woken and every `pollMs` (events stored by another process, or
- * left by a failed round). One round at a time; a wake during a round schedules one more.
+ * Runs applyPendingEvents when woken (the receiver stored an event) and every `pollMs` (events
+ * stored by another process, or left by a failed round). One round at a time.
  */
-export function startEventApplier(db: Db, logger: Logger, options: ApplierOptions & { pollMs?: number } = {}) {
+export function startEventApplier(db: Db, options: ApplierOptions & { pollMs?: number }): Periodic {
   // Half a second: a callback's effect shows within it even when another process stored it.
   const pollMs = options.pollMs ?? 500;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let closed = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  const schedule = () => {
-    if (closed) return;
-    clearTimeout(timer);
-    timer = setTimeout(wake, pollMs);
-    timer.unref();
-  };
-  const round = async () => {
+  return runPeriodically(async () => {
     try {
-      await applyPendingEvents(db, { logger, ...options });
+      await applyPendingEvents(db, options);
     } catch (err) {
-      logger.error({ err: coerceError(err) }, 'event applier round failed');
+      options.logger?.error({ err: coerceError(err) }, 'event applier round failed');
     }
-  };
-  function wake(): void {
-    if (closed) return;
-    if (running) {
-      again = true;
-      return;
-    }
-    running = (async () => {
-      do {
-        again = false;
-        await round();
-      } while (again && !closed);
-    })().finally(() => {
-      running = undefined;
-      schedule();
-    });
-  }
-  let closing: Promise<void> | undefined;
-  const applier: EventApplier = {
-    wake,
-    close() {
-      closing ??= (async () => {
-        closed = true;
-        clearTimeout(timer);
-        await running;
-      })();
-      return closing;
-    },
-  };
-  schedule();
-  return applier;
+  }, pollMs);
 }

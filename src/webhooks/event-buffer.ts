@@ -52,30 +52,15 @@ export function createEventBuffer(db: Db, redis: Redis, keyPrefix: string, logge
   };
 }
 
-/** Drains every `intervalMs` while anything is buffered; `onStored` wakes the event applier. */
-export function startBufferDrain(
-  buffer: EventBuffer,
-  logger: Logger,
-  onStored: () => void,
-  intervalMs = 1_000,
-): { close(): void } {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    buffer
-      .drain()
-      .then((stored) => {
-        if (stored > 0) {
-          logger.info({ stored }, 'buffered webhook events stored');
-          onStored();
-        }
-      })
-      .catch((err: unknown) => logger.warn({ err: coerceError(err).message }, 'buffered webhook events wait'))
-      .finally(() => {
-        running = false;
-      });
-  }, intervalMs);
-  timer.unref();
-  return { close: () => clearInterval(timer) };
+/** One drain pass: stores what is buffered and tells `onStored` (which wakes the event applier). */
+export async function drainBufferOnce(buffer: EventBuffer, logger: Logger, onStored: () => void): Promise<void> {
+  try {
+    const stored = await buffer.drain();
+    if (stored > 0) {
+      logger.info({ stored }, 'buffered webhook events stored');
+      onStored();
+    }
+  } catch (err) {
+    logger.warn({ err: coerceError(err).message }, 'buffered webhook events wait');
+  }
 }

@@ -1,12 +1,12 @@
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import { buildApi } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 import type { Db } from '../../src/db/connect.ts';
 import { createApiKey } from '../../src/keys/api-keys.ts';
 import { type CallQueue, createCallQueue } from '../../src/queue/queue.ts';
 import { createLogger } from '../../src/shared/logger.ts';
+import { assembleApi } from '../../src/start/api-process.ts';
 import { createTestDatabase, testRedisPrefix, testRedisUrl } from './services.ts';
 
 /** The API over a fresh database and Redis prefix, plus helpers the intake tests share. */
@@ -29,7 +29,7 @@ export async function startIntakeHarness(env: Record<string, string> = {}): Prom
   const redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
   const queue = createCallQueue(redis, testRedisPrefix());
   const config = loadConfig({ DEFAULT_REGION: 'NL', ...env });
-  const app = await buildApi({ config, logger: createLogger({ level: 'silent' }), db: database.db, redis, queue });
+  const app = await assembleApi({ config, logger: createLogger({ level: 'silent' }), db: database.db, redis, queue });
   return {
     app,
     db: database.db,
