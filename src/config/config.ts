@@ -39,6 +39,10 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65_535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Worker only: port of its own `/metrics` server; unset = none (several workers on one machine need one each). */
+  METRICS_PORT: int(0, 65_535).optional(),
+  /** Admin credential for Bull Board at /admin/queues (use ≥ 32 random chars); unset = the page is off (404). */
+  ADMIN_TOKEN: optionalText,
   /** Region assumed for numbers written without a country code (ISO 3166-1 alpha-2). */
   DEFAULT_REGION: z
     .string()
@@ -59,39 +63,22 @@ const envSchema = z.object({
   WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
   /** How often each worker process's feeder moves due recipients into the queue. */
   FEEDER_INTERVAL_MS: int(100, 600_000).default(1000),
+  /** Producer CLI commands (campaign, reminder, suppress): the running API they talk to. */
+  CALLCAST_API_URL: url.default('http://127.0.0.1:3000'),
+  /** Producer CLI commands: the API key they send as `Authorization: Bearer …`. */
+  CALLCAST_API_KEY: optionalText,
 });
 
 type Env = z.infer<typeof envSchema>;
 export type EnvName = keyof Env;
 
-export interface Config {
-  readonly databaseUrl: string | undefined;
-  readonly redisUrl: string | undefined;
-  readonly redisKeyPrefix: string;
-  readonly gateway: {
-    readonly provider: 'kpn' | 'vonage';
-    readonly url: string;
-    readonly tokenUrl: string;
-    readonly clientId: string | undefined;
-    readonly clientSecret: string | undefined;
-    readonly applicationId: string | undefined;
-    readonly privateKey: string | undefined;
-  };
-  readonly publicUrl: string | undefined;
-  readonly webhookToken: string | undefined;
-  readonly webhookSignatureSecret: string | undefined;
-  readonly callsPerSecond: number;
-  readonly host: string;
-  readonly port: number;
-  readonly logLevel: Env['LOG_LEVEL'];
-  readonly defaultRegion: string;
-  readonly feederWindow: number;
-  readonly workerConcurrency: number;
-  readonly callRateMarginMs: number;
-  readonly reconcileGraceMs: number;
-  readonly workerLockMs: number;
-  readonly feederIntervalMs: number;
-}
+/** The parsed settings, camel-cased and grouped; its type is inferred from the mapping below. */
+export type Config = DeepReadonly<ReturnType<typeof toConfig>>;
+
+type DeepReadonly<T> = { readonly [K in keyof T]: T[K] extends object ? DeepReadonly<T[K]> : T[K] };
+
+/** Every environment variable name the schema knows, for docs checks. */
+export const ENV_NAMES: readonly EnvName[] = Object.keys(envSchema.shape) as EnvName[];
 
 /**
  * Parses the environment once. `required` names variables that are optional in general but
@@ -114,7 +101,7 @@ export function loadConfig(env: Record<string, string | undefined>, required: re
   return toConfig(parsed.data);
 }
 
-function toConfig(env: Env): Config {
+function toConfig(env: Env) {
   return deepFreeze({
     databaseUrl: env.DATABASE_URL,
     redisUrl: env.REDIS_URL,
@@ -135,6 +122,8 @@ function toConfig(env: Env): Config {
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    metricsPort: env.METRICS_PORT,
+    adminToken: env.ADMIN_TOKEN,
     defaultRegion: env.DEFAULT_REGION,
     feederWindow: env.FEEDER_WINDOW,
     workerConcurrency: env.WORKER_CONCURRENCY,
@@ -142,6 +131,7 @@ function toConfig(env: Env): Config {
     reconcileGraceMs: env.RECONCILE_GRACE_MS,
     workerLockMs: env.WORKER_LOCK_MS,
     feederIntervalMs: env.FEEDER_INTERVAL_MS,
+    cliApi: { url: env.CALLCAST_API_URL.replace(/\/+$/, ''), apiKey: env.CALLCAST_API_KEY },
   });
 }
 
@@ -150,6 +140,27 @@ function deepFreeze<T extends object>(value: T): T {
     if (inner && typeof inner === 'object') deepFreeze(inner);
   }
   return Object.freeze(value);
+}
+
+/**
+ * A config in which the named optional settings are known to be present: what a command that
+ * declared them as required (`loadConfig(env, [...])`) may rely on, checked once.
+ */
+export type ConfigWith<K extends keyof Config> = Config & { readonly [P in K]-?: NonNullable<Config[P]> };
+
+export function requireSettings<K extends keyof Config>(
+  config: Config,
+  settings: { readonly [P in K]: EnvName },
+): ConfigWith<K> {
+  const missing = Object.entries<EnvName>(settings)
+    .filter(([key]) => config[key as K] === undefined)
+    .map(([, name]) => `${name}: required for this command`);
+  if (missing.length > 0) {
+    throw new AppError('config_invalid', 500, `Invalid configuration:\n  - ${missing.join('\n  - ')}`, {
+      details: missing,
+    });
+  }
+  return config as ConfigWith<K>;
 }
 
 /** Narrows an optional setting that a command declared as required. */

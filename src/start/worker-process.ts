@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import { must } from '../config/config.ts';
+import { requireSettings } from '../config/config.ts';
 import { type CallProcessorDeps, type JobResult, processCallJob } from '../dispatch/call-processor.ts';
 import { startFeeder } from '../dispatch/feeder.ts';
 import { type CallLimiter, createCallLimiter } from '../dispatch/rate-limiter.ts';
@@ -8,13 +8,17 @@ import type { GatewayClient, Quota } from '../gateway/types.ts';
 import { CALL_QUEUE, type CallJobData } from '../queue/jobs.ts';
 import { callBackoffMs, createCallQueue } from '../queue/queue.ts';
 import { startReminderScheduler } from '../reminders/reminder-jobs.ts';
+import { operationsSources } from '../reports/operations-metrics.ts';
 import { coerceError } from '../shared/errors.ts';
 import { attemptOwners } from './attempt-owners.ts';
+import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunningWorker {
   readonly worker: Worker<CallJobData, JobResult>;
   readonly limiter: CallLimiter;
+  /** The worker's own GET /metrics, when METRICS_PORT is set. */
+  readonly metrics: MetricsServer | undefined;
   /** Stops taking jobs, gives back jobs still waiting for a slot, finishes calls under way. */
   close(): Promise<void>;
 }
@@ -31,11 +35,9 @@ export interface StartWorkerOptions {
  * feeder. Many such processes on many machines share the same Redis and Postgres.
  */
 export function startWorker(runtime: Runtime, options: StartWorkerOptions): RunningWorker {
-  const { config, logger } = runtime;
-  const webhookBase = {
-    publicUrl: must(config.publicUrl, 'PUBLIC_URL'),
-    webhookToken: must(config.webhookToken, 'WEBHOOK_TOKEN'),
-  };
+  const { logger } = runtime;
+  const config = requireSettings(runtime.config, { publicUrl: 'PUBLIC_URL', webhookToken: 'WEBHOOK_TOKEN' });
+  const webhookBase = { publicUrl: config.publicUrl, webhookToken: config.webhookToken };
   // The gateway first: a missing credential fails here, before anything holds a connection.
   const quotaSink: { limiter?: CallLimiter } = {};
   const gateway = options.createGateway((quota) => {
@@ -103,13 +105,23 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     5 * config.reconcileGraceMs,
     5 * config.feederIntervalMs,
   );
+  const metrics =
+    config.metricsPort === undefined
+      ? undefined
+      : startMetricsServer(
+          operationsSources({ db: runtime.db, redis: runtime.redis(), queue }),
+          config.host,
+          config.metricsPort,
+          logger,
+        );
   let closing: Promise<void> | undefined;
   return {
     worker,
     limiter,
+    metrics,
     close() {
       closing ??= (async () => {
-        await Promise.all([feeder.close(), reminders.close(), silentCalls.close()]);
+        await Promise.all([feeder.close(), reminders.close(), silentCalls.close(), metrics?.close()]);
         // In parallel: the limiter rejects jobs still waiting for a slot, so the worker's close
         // (which waits for active jobs) is not held up by a queue of not-yet-started calls.
         await Promise.all([worker.close(), limiter.close()]);
