@@ -1,11 +1,13 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import { sql } from 'kysely';
+import { adminRoutes } from './admin-routes.ts';
 import { requireApiKey } from './auth.ts';
 import { campaignRoutes } from './campaign-routes.ts';
 import { campaignStreamRoutes } from './campaign-stream-routes.ts';
 import { dashboardRoutes } from './dashboard-routes.ts';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandler } from './error-handler.ts';
+import { metricsRoutes } from './metrics-routes.ts';
 import { docsRoutes } from './openapi.ts';
 import { reminderRoutes } from './reminder-routes.ts';
 import { reportRoutes } from './report-routes.ts';
@@ -67,5 +69,5 @@ const v1Routes: RouteRegistrar[] = [
   reminderRoutes,
   campaignStreamRoutes,
 ];
-/** Routes without an API key (webhooks carry their own token; docs are public). */
-const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes, dashboardRoutes];
+/** Routes without an API key (webhooks carry their own token; docs are public; admin has ADMIN_TOKEN). */
+const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes, dashboardRoutes, metricsRoutes, adminRoutes];

@@ -40,5 +40,16 @@ export function createDb(databaseUrl: string, options: DbOptions = {}): Db {
   // and also emits 'error', which pg-pool listens for only while the client is idle: unheard, it
   // would crash the process. The query's rejection already reports the outage.
   pool.on('connect', (client) => client.on('error', () => {}));
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+// Kysely hides its pool; metrics read the pool's counts through this.
+const pools = new WeakMap<Db, pg.Pool>();
+
+/** The pool's connections (total, idle) and queries waiting for one; undefined for a Db not made by createDb. */
+export function poolCounts(db: Db): { total: number; idle: number; waiting: number } | undefined {
+  const pool = pools.get(db);
+  return pool && { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount };
 }
