@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import type { Quota } from '../gateway/types.ts';
-import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { createBottleneckConnection } from './bottleneck-store.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
+import { explainFailure, type Progress, runInSlot, type ScheduleResult, type SlotContext } from './guard-slot.ts';
 import { quotaAction } from './quota-pace.ts';
 import { RateGuard } from './rate-guard.ts';
 import { createRecoveryWatch } from './recovery-watch.ts';
 
 /**
- * The one create-call limiter shared by every worker process on every machine. Two layers,
- * each of which alone keeps the gateway's limit:
- *   1. Bottleneck, clustered through Redis: spaces starts `minTime` apart across processes;
+ * The one create-call limiter shared by every worker process on every machine. Two layers; only
+ * the second holds the gateway's limit (Bottleneck's spacing is judged by each client's clock
+ * and measurably let 4 starts through in one second on a loaded machine):
+ *   1. Bottleneck, clustered through Redis: spaces bulk starts about `minTime` apart across
+ *      processes, so slots free one at a time instead of in bursts;
  *   2. RateGuard: a Redis-time sliding-window log that admits a request only while fewer than
  *      `callsPerSecond` were in flight or answered within the last second (+ margin), and
  *      honours the global pause (see rate-guard.ts for why this bounds arrivals at the gateway).
@@ -43,8 +45,6 @@ export interface ScheduleOptions {
   urgent?: boolean;
   prepare?: () => Promise<boolean>;
 }
-
-export type ScheduleResult<T> = { ran: true; value: T } | { ran: false };
 
 export interface CallLimiterOptions {
   redis: Redis;
@@ -97,45 +97,38 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   // Urgent tasks run outside Bottleneck; `close` abandons those still waiting for the guard.
   const urgentRuns = new Set<Progress>();
 
+  const slotContext: SlotContext = { guard, maxGuardWaitMs, leaseMs, report: (err) => watch.report(err) };
+
+  /** Bulk (campaign) path: Bottleneck spaces the starts across processes, then the guard admits. */
+  const scheduleBulk = <T>(fn: () => Promise<T>, options: ScheduleOptions, progress: Progress) =>
+    bottleneck.schedule({ priority: options.priority ?? 5, expiration: expirationMs }, () =>
+      runInSlot(slotContext, fn, options.prepare, progress),
+    );
+
+  /**
+   * Urgent (reminder) path. Bottleneck hands out future starts to every job it holds, whatever
+   * their priority, so an urgent request would wait behind all of them: it goes to the guard
+   * directly, registered as a waiter so bulk requests yield the next free slot to it.
+   */
+  const scheduleUrgent = async <T>(fn: () => Promise<T>, options: ScheduleOptions, progress: Progress) => {
+    const urgentWaiter = randomUUID();
+    urgentRuns.add(progress);
+    try {
+      return await runInSlot(slotContext, fn, options.prepare, progress, urgentWaiter);
+    } finally {
+      urgentRuns.delete(progress);
+      if (progress.state !== 'started') await guard.withdraw(urgentWaiter).catch(() => undefined);
+    }
+  };
+
   return {
     async schedule<T>(fn: () => Promise<T>, scheduleOptions: ScheduleOptions = {}): Promise<ScheduleResult<T>> {
       if (closing) throw new CallLimiterError('closed', 'the limiter is closed', { started: false });
       const progress: Progress = { state: 'waiting', abandoned: null };
-      const urgentWaiter = scheduleOptions.urgent ? randomUUID() : undefined;
-      const task = async (): Promise<ScheduleResult<T>> => {
-        const deadline = Date.now() + maxGuardWaitMs;
-        if (scheduleOptions.prepare && !(await scheduleOptions.prepare())) return { ran: false };
-        progress.state = 'prepared';
-        const slot = await acquire(guard, deadline, progress, urgentWaiter);
-        if (progress.abandoned) {
-          await guard.complete(slot);
-          throw new CallLimiterError(progress.abandoned, 'abandoned before sending', { started: false });
-        }
-        const renewal = setInterval(
-          () => void guard.renew(slot).catch((err: unknown) => watch.report(err)),
-          leaseMs / 4,
-        );
-        progress.state = 'started'; // set in the same tick as the request starts
-        try {
-          return { ran: true, value: await fn() };
-        } finally {
-          clearInterval(renewal);
-          await guard.complete(slot).catch((err: unknown) => watch.report(err));
-        }
-      };
       try {
-        if (!urgentWaiter) {
-          return await bottleneck.schedule({ priority: scheduleOptions.priority ?? 5, expiration: expirationMs }, task);
-        }
-        // Bottleneck hands out future starts to every job it holds, whatever their priority, so
-        // an urgent request would wait behind all of them: it goes to the guard directly.
-        urgentRuns.add(progress);
-        try {
-          return await task();
-        } finally {
-          urgentRuns.delete(progress);
-          if (progress.state !== 'started') await guard.withdraw(urgentWaiter).catch(() => undefined);
-        }
+        return scheduleOptions.urgent
+          ? await scheduleUrgent(fn, scheduleOptions, progress)
+          : await scheduleBulk(fn, scheduleOptions, progress);
       } catch (thrown) {
         progress.abandoned ??= closing ? 'closed' : 'unavailable';
         throw explainFailure(thrown, progress.state, closing !== undefined);
@@ -179,48 +172,4 @@ export function bottleneckSettings(keyPrefix: string, callsPerSecond: number, ma
     // Idle limiter keys expire after 5 min instead of piling up in Redis.
     timeout: 300_000,
   };
-}
-
-/**
- * Where a scheduled task got to, for telling the caller whether the request may have left.
- * `abandoned`: Bottleneck gave up on the job (expiration, stop) or the limiter closed, and the
- * caller has been told nothing started; the task, which may keep running, must then never send.
- */
-interface Progress {
-  state: 'waiting' | 'prepared' | 'started';
-  abandoned: 'closed' | 'unavailable' | null;
-}
-
-function explainFailure(thrown: unknown, state: Progress['state'], closing: boolean): unknown {
-  if (thrown instanceof CallLimiterError) return thrown.withPrepared(state !== 'waiting');
-  if (state === 'started' && !(thrown instanceof Bottleneck.BottleneckError)) return thrown;
-  const err = coerceError(thrown);
-  const reason = state === 'started' ? 'expired' : closing ? 'closed' : 'unavailable';
-  return new CallLimiterError(reason, err.message, {
-    started: state === 'started',
-    prepared: state !== 'waiting',
-    cause: thrown,
-  });
-}
-
-/** Waits for the guard's admission until `deadline` (local clock; only bounds our own wait). */
-async function acquire(guard: RateGuard, deadline: number, progress: Progress, urgentWaiter?: string): Promise<string> {
-  for (;;) {
-    if (progress.abandoned)
-      throw new CallLimiterError(progress.abandoned, 'abandoned while waiting', { started: false });
-    const decision = await guard.tryAcquire(urgentWaiter);
-    if (decision.admitted) return decision.slot;
-    if (Date.now() + decision.waitMs > deadline) {
-      throw new CallLimiterError(
-        decision.reason === 'paused' ? 'paused' : 'not_admitted',
-        `guard: ${decision.reason}`,
-        {
-          started: false,
-          retryInMs: decision.waitMs,
-        },
-      );
-    }
-    // A little jitter so processes that were refused together do not all ask again together.
-    await new Promise((resolve) => setTimeout(resolve, Math.min(decision.waitMs, 1000) + Math.random() * 5));
-  }
 }
