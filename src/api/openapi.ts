@@ -1,4 +1,3 @@
-import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createCampaignSchema, inlineRecipientsSchema } from '../campaigns/campaign-schema.ts';
 import {
@@ -20,7 +19,7 @@ import {
 
 /**
  * The OpenAPI 3.1 document, generated from the same zod schemas the routes validate with, so
- * the docs cannot drift from the behaviour. Served without an API key at GET /docs.
+ * the docs cannot drift from the behaviour. Served without an API key (docs-routes.ts).
  */
 
 const errorSchema = z.object({
@@ -197,9 +196,4 @@ export function openApiDocument(): Record<string, unknown> {
     },
   };
   return cached;
-}
-
-/** Public registrar: GET /docs and GET /docs/openapi.json. */
-export async function docsRoutes(app: FastifyInstance): Promise<void> {
-  for (const url of ['/docs', '/docs/openapi.json']) app.get(url, async () => openApiDocument());
 }
