@@ -7,27 +7,13 @@ import {
   planCall,
   statusAt,
 } from './call-plan.ts';
+import type { RunnerContext, SimCall } from './call-types.ts';
 import { deliverAnswer, deliverEvent } from './callbacks.ts';
 import type { SimulatedOutcome, SimulatorOptions } from './options.ts';
 import type { Dice } from './random.ts';
 import type { BoundedLog, LoggedCallback } from './request-log.ts';
 
-export interface SimCall extends PlannedCall {
-  attempt?: string;
-  eventUrl: string;
-  eventMethod: 'GET' | 'POST';
-  answerUrl?: string;
-  answerMethod: 'GET' | 'POST';
-  ncco?: unknown[];
-  plan: CallPlan;
-}
-
-export interface RunnerContext {
-  options(): SimulatorOptions;
-  dice: Dice;
-  callbacks: BoundedLog<LoggedCallback>;
-  agent: Agent;
-}
+export type { RunnerContext, SimCall } from './call-types.ts';
 
 /** Statuses after which a call is over (no hangup possible). */
 const ENDED = new Set(['completed', 'rejected', 'busy', 'unanswered', 'timeout', 'failed', 'cancelled']);

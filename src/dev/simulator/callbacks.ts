@@ -3,7 +3,7 @@ import { SignJWT } from 'jose';
 import { request } from 'undici';
 import { nccoSchema } from '../../shared/ncco.ts';
 import type { PlannedEvent } from './call-plan.ts';
-import type { RunnerContext, SimCall } from './call-runner.ts';
+import type { RunnerContext, SimCall } from './call-types.ts';
 
 /** Vonage's webhook timeouts (voice-api.md §3): connect 1 s, then 10 s to read an event reply, 5 s for an NCCO. */
 const EVENT_READ_TIMEOUT_MS = 10_000;

@@ -1,6 +1,6 @@
 import type { Agent } from 'undici';
 import type { CallRunner } from './call-runner.ts';
-import type { QuotaCounter, RollingWindow } from './limits.ts';
+import type { QuotaCounter, RollingWindow, SpikeArrest } from './limits.ts';
 import type { SimulatorOptions } from './options.ts';
 import type { Dice } from './random.ts';
 import type { BoundedLog, LoggedCallback, LoggedRequest } from './request-log.ts';
@@ -23,6 +23,8 @@ export interface SimContext {
   consume(knob: 'burst429' | 'unauthorizedCount'): boolean;
   dice: Dice;
   window: RollingWindow;
+  /** The smoothing counter, used instead of `window` when `counter` is `smoothing`. */
+  spike: SpikeArrest;
   quota: QuotaCounter;
   tokens: TokenStore;
   runner: CallRunner;

@@ -1,5 +1,5 @@
 import { type Exchange, problem, send } from './exchange.ts';
-import type { Simulator } from './simulator.ts';
+import type { Simulator } from './simulator-types.ts';
 
 /**
  * The simulator's own endpoints, outside the gateway's surface: health, the logs, live

@@ -59,7 +59,11 @@ export function handleCreateCall(ctx: SimContext, exchange: Exchange, direct: bo
     if (typeof to === 'string') exchange.entry.to = to;
     exchange.entry.attempt = attemptOf(body?.event_url?.[0]);
   }
-  if (ctx.consume('burst429') || !ctx.window.tryAcquire(options.callsPerSecond, Date.now())) {
+  if (ctx.consume('burst429') || !admit(ctx, Date.now())) {
+    if (options.counter === 'smoothing') {
+      send(exchange, 429, spikeArrestFault(options.callsPerSecond));
+      return;
+    }
     const retry = options.retryAfterSeconds;
     send(
       exchange,
@@ -84,6 +88,24 @@ export function handleCreateCall(ctx: SimContext, exchange: Exchange, direct: bo
     return;
   }
   respondCreated(ctx, exchange, parsed.data as Body);
+}
+
+/** The profile's counter: a rolling one-second window or SpikeArrest smoothing. */
+function admit(ctx: SimContext, now: number): boolean {
+  const { counter, callsPerSecond } = ctx.options();
+  return counter === 'smoothing'
+    ? ctx.spike.tryAcquire(callsPerSecond, now)
+    : ctx.window.tryAcquire(callsPerSecond, now);
+}
+
+/** Apigee X's SpikeArrest refusal body. */
+function spikeArrestFault(perSecond: number): Record<string, unknown> {
+  return {
+    fault: {
+      faultstring: `Spike arrest violation. Allowed rate : MessageRate{messagesPerPeriod=${perSecond}, periodInMicroseconds=1000000, maxBurstMessageCount=1.0}`,
+      detail: { errorcode: 'policies.ratelimit.SpikeArrestViolation' },
+    },
+  };
 }
 
 function respondCreated(ctx: SimContext, exchange: Exchange, body: Body): void {

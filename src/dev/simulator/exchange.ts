@@ -18,6 +18,8 @@ export interface Exchange {
   entry: LoggedRequest | undefined;
   /** Headers every answer to this request carries (KPN's set), filled by the API middleware. */
   headers: Record<string, string>;
+  /** Epoch ms before which no answer is written (the profile's answer time after the counter). */
+  answerAt?: number;
 }
 
 export async function readExchange(req: IncomingMessage, res: ServerResponse): Promise<Exchange> {
@@ -69,6 +71,21 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
 /** Answers with JSON (or no body for 204) and records the status in the log entry. */
 export function send(exchange: Exchange, status: number, body?: unknown, headers: Record<string, string> = {}): void {
   if (exchange.entry) exchange.entry.status = status;
+  if (deferred(exchange, () => write(exchange, status, body, headers))) return;
+  write(exchange, status, body, headers);
+}
+
+/** Runs `then` at `exchange.answerAt` when that is still ahead; true when it was deferred. */
+function deferred(exchange: Exchange, then: () => void): boolean {
+  const waitMs = (exchange.answerAt ?? 0) - Date.now();
+  if (waitMs <= 0) return false;
+  setTimeout(() => {
+    if (!exchange.res.destroyed) then();
+  }, waitMs);
+  return true;
+}
+
+function write(exchange: Exchange, status: number, body: unknown, headers: Record<string, string>): void {
   const all: Record<string, string> = { ...exchange.headers, ...headers };
   if (body === undefined || status === 204) {
     exchange.res.writeHead(status, all).end();
@@ -86,6 +103,7 @@ export function send(exchange: Exchange, status: number, body?: unknown, headers
 /** Drops the connection without an answer, as a crashing proxy would. */
 export function drop(exchange: Exchange): void {
   if (exchange.entry) exchange.entry.status = 0;
+  if (deferred(exchange, () => exchange.req.socket.destroy())) return;
   exchange.req.socket.destroy();
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intervalHeaders, QuotaCounter, RollingWindow } from './limits.ts';
+import { intervalHeaders, QuotaCounter, RollingWindow, SpikeArrest } from './limits.ts';
 import { parseOutcomes } from './simulator-env.ts';
 
 describe('RollingWindow', () => {
@@ -9,6 +9,13 @@ describe('RollingWindow', () => {
     expect(window.tryAcquire(3, 1000)).toBe(true);
     expect(window.tryAcquire(3, 1050)).toBe(false);
     expect(window.tryAcquire(3, 1101)).toBe(true);
+  });
+});
+
+describe('SpikeArrest', () => {
+  it('admits one request per 1000/N ms and refuses a second inside that, even two in one second', () => {
+    const spike = new SpikeArrest();
+    expect([0, 200, 333, 334, 700].map((t) => spike.tryAcquire(3, t))).toEqual([true, false, false, true, true]);
   });
 });
 

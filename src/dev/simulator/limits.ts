@@ -18,6 +18,24 @@ export class RollingWindow {
   }
 }
 
+/**
+ * Apigee SpikeArrest: `Nps` smooths to one request every 1000/N ms. A request less than that
+ * after the last accepted one is refused, even if only two arrived in that second.
+ */
+export class SpikeArrest {
+  private last = Number.NEGATIVE_INFINITY;
+
+  tryAcquire(perSecond: number, now: number): boolean {
+    if (now - this.last < 1000 / perSecond) return false;
+    this.last = now;
+    return true;
+  }
+
+  reset(): void {
+    this.last = Number.NEGATIVE_INFINITY;
+  }
+}
+
 export interface QuotaState {
   limit: number;
   used: number;

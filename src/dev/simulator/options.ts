@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GATEWAY_PROFILES, PROFILE_SETTINGS } from './profiles.ts';
 
 /**
  * How a simulated call ends:
@@ -20,6 +21,9 @@ export type SimulatedOutcome = (typeof SIMULATED_OUTCOMES)[number];
 
 const share = z.number().min(0).max(1);
 const outcome = z.enum(SIMULATED_OUTCOMES);
+const delayRange = z
+  .strictObject({ min: z.number().int().min(0).max(60_000), max: z.number().int().min(0).max(60_000) })
+  .refine((range) => range.max >= range.min, { message: 'max must be at least min', path: ['max'] });
 
 /** Everything the simulator can be told; every field has a default in `DEFAULT_SIMULATOR_OPTIONS`. */
 export const simulatorOptionsSchema = z.strictObject({
@@ -35,6 +39,17 @@ export const simulatorOptionsSchema = z.strictObject({
   tokenEndpointDown: z.boolean(),
   /** Create-call requests accepted per rolling second; more get 429 (Vonage: 3). */
   callsPerSecond: z.number().int().min(1),
+  /**
+   * The gateway profile last applied (profiles.ts); giving `profile` in a patch sets `oneWayMs`,
+   * `answerMs` and `counter` from it, and fields given alongside override it.
+   */
+  profile: z.enum([...GATEWAY_PROFILES, 'custom']),
+  /** One-way time from the simulator's socket to the rate counter, drawn per request, in ms. */
+  oneWayMs: delayRange,
+  /** Time from arrival at the counter to the answer, drawn per request, in ms. */
+  answerMs: delayRange,
+  /** `rolling`: N per rolling second (Vonage); `smoothing`: one per 1000/N ms (Apigee SpikeArrest). */
+  counter: z.enum(['rolling', 'smoothing']),
   /** API requests allowed per quota window (KPN's Apigee quota). */
   quotaLimit: z.number().int().min(1),
   /** Length of the quota window in ms; `quota-reset-UTC` names its end. */
@@ -62,7 +77,7 @@ export const simulatorOptionsSchema = z.strictObject({
   serverErrorShare: share,
   /** Share of create-call requests whose connection is dropped after the call was created. */
   dropShare: share,
-  /** Added before every API response, in ms. */
+  /** Added before every API response, in ms, after the counter (a legacy knob; see `answerMs`). */
   latencyMs: z.number().int().min(0).max(60_000),
   /** The next this-many create-call requests get 429, whatever the rate. */
   burst429: z.number().int().min(0),
@@ -86,6 +101,8 @@ export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
   tokenLifetimeSeconds: 3599,
   tokenEndpointDown: false,
   callsPerSecond: 3,
+  profile: 'loopback',
+  ...PROFILE_SETTINGS.loopback,
   quotaLimit: 1_000_000,
   quotaWindowMs: 30 * 24 * 3600 * 1000,
   quotaResetFormat: 'epoch-ms',
@@ -112,5 +129,11 @@ export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
  */
 export function mergeOptions(base: SimulatorOptions, patch: Readonly<Record<string, unknown>>): SimulatorOptions {
   const cleared = Object.fromEntries(Object.entries(patch).map(([key, value]) => [key, value ?? undefined]));
-  return simulatorOptionsSchema.parse({ ...base, ...cleared });
+  const profile = cleared.profile;
+  const preset =
+    typeof profile === 'string' && profile in PROFILE_SETTINGS
+      ? PROFILE_SETTINGS[profile as keyof typeof PROFILE_SETTINGS]
+      : {};
+  const tuned = ['oneWayMs', 'answerMs', 'counter'].some((key) => key in cleared) && profile === undefined;
+  return simulatorOptionsSchema.parse({ ...base, ...preset, ...cleared, ...(tuned ? { profile: 'custom' } : {}) });
 }

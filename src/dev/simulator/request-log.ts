@@ -1,7 +1,9 @@
 /** One request the simulator received. */
 export interface LoggedRequest {
-  /** Arrival time, epoch ms. */
+  /** Arrival at the gateway's rate counter, epoch ms: after the profile's one-way time. */
   at: number;
+  /** When the request reached the simulator's socket (≈ when it left the client on loopback). */
+  receivedAt?: number;
   method: string;
   path: string;
   /** Status answered; 0 when the connection was dropped without an answer. */

@@ -1,14 +1,29 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
 import { SIMULATED_OUTCOMES, type SimulatedOutcome, type SimulatorOptions } from './options.ts';
+import { GATEWAY_PROFILES, parseDelayRange } from './profiles.ts';
 
 const share = z.coerce.number().min(0).max(1);
+/** `10-30` (uniform between) or `20` (fixed), in ms. */
+const range = z.string().transform((text, ctx) => {
+  const parsed = parseDelayRange(text);
+  if (!parsed) ctx.addIssue({ code: 'custom', message: 'expected <ms> or <min>-<max> in ms' });
+  return parsed ?? { min: 0, max: 0 };
+});
 
 /** Environment of `callcast simulator`; every variable is optional (defaults in options.ts unless named here). */
 const simulatorEnvSchema = z.object({
   SIMULATOR_HOST: z.string().min(1).default('127.0.0.1'),
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65_535).default(4010),
   SIMULATOR_CALLS_PER_SECOND: z.coerce.number().int().min(1).default(3),
+  /** loopback | far | jittery | smoothing: sets the next three (which override it when also given). */
+  SIMULATOR_PROFILE: z.enum(GATEWAY_PROFILES).optional(),
+  /** One-way time to the rate counter, e.g. `10-30`. */
+  SIMULATOR_ONE_WAY_MS: range.optional(),
+  /** Answer time after arrival at the counter, e.g. `250-350`. */
+  SIMULATOR_ANSWER_MS: range.optional(),
+  /** rolling (N per rolling second) or smoothing (SpikeArrest: one per 1000/N ms). */
+  SIMULATOR_COUNTER: z.enum(['rolling', 'smoothing']).optional(),
   SIMULATOR_CLIENT_ID: z.string().min(1).optional(),
   SIMULATOR_CLIENT_SECRET: z.string().min(1).optional(),
   SIMULATOR_TOKEN_LIFETIME_SECONDS: z.coerce.number().positive().optional(),
@@ -41,6 +56,10 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined>)
     host: e.SIMULATOR_HOST,
     port: e.SIMULATOR_PORT,
     callsPerSecond: e.SIMULATOR_CALLS_PER_SECOND,
+    profile: e.SIMULATOR_PROFILE,
+    oneWayMs: e.SIMULATOR_ONE_WAY_MS,
+    answerMs: e.SIMULATOR_ANSWER_MS,
+    counter: e.SIMULATOR_COUNTER,
     clientId: e.SIMULATOR_CLIENT_ID,
     clientSecret: e.SIMULATOR_CLIENT_SECRET,
     tokenLifetimeSeconds: e.SIMULATOR_TOKEN_LIFETIME_SECONDS,

@@ -9,32 +9,15 @@ import type { SimContext } from './context.ts';
 import { handleControl } from './control.ts';
 import { handleCreateCall } from './create-call.ts';
 import { type Exchange, problem, readExchange, send } from './exchange.ts';
-import { QuotaCounter, RollingWindow } from './limits.ts';
+import { QuotaCounter, RollingWindow, SpikeArrest } from './limits.ts';
 import { DEFAULT_SIMULATOR_OPTIONS, mergeOptions, type SimulatorOptions } from './options.ts';
 import { createDice } from './random.ts';
 import { BoundedLog, type LoggedCallback, type LoggedRequest } from './request-log.ts';
+import type { Simulator } from './simulator-types.ts';
 import { handleToken, TOKEN_PATH } from './token-route.ts';
 import { TokenStore } from './token-store.ts';
 
-export interface Simulator {
-  /** Base URL, e.g. http://127.0.0.1:4010: use it as GATEWAY_URL. */
-  readonly url: string;
-  /** `${url}/oauth/client_credential/accesstoken?grant_type=client_credentials`: GATEWAY_TOKEN_URL. */
-  readonly tokenUrl: string;
-  readonly port: number;
-  /** Every API and token request received (control requests excluded), oldest first. */
-  requests(): LoggedRequest[];
-  /** Every callback made: event posts and answer_url fetches. */
-  callbacks(): LoggedCallback[];
-  options(): SimulatorOptions;
-  /** Changes options at once; counters such as `burst429` restart from the given value. */
-  configure(patch: Partial<SimulatorOptions>): void;
-  /** Invalidates every issued access token, as a key rotation would (the next call gets 401). */
-  revokeTokens(): void;
-  /** Back to the start options; clears logs, calls, tokens, rate window and quota. */
-  reset(): void;
-  close(): Promise<void>;
-}
+export type { Simulator };
 
 /** Starts the gateway simulator on loopback (port 0 by default: a free port). */
 export async function startSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<Simulator> {
@@ -50,6 +33,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     },
     dice: createDice(initial.seed),
     window: new RollingWindow(),
+    spike: new SpikeArrest(),
     quota: new QuotaCounter(Date.now()),
     tokens: new TokenStore(),
     runner: undefined as unknown as CallRunner,
@@ -89,6 +73,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
       ctx.callbacks.clear();
       ctx.tokens.revokeAll();
       ctx.window.reset();
+      ctx.spike.reset();
       ctx.quota.reset(Date.now());
       ctx.applications.clear();
     },
@@ -119,7 +104,13 @@ async function handle(
       handleControl(ref.current as Simulator, exchange);
       return;
     }
-    exchange.entry = ctx.requests.push(logEntry(exchange));
+    const receivedAt = Date.now();
+    const { oneWayMs, answerMs } = ctx.options();
+    const oneWay = ctx.dice.between(oneWayMs.min, oneWayMs.max);
+    // Unref'd like the latency knob: a closing simulator does not wait for requests on the way.
+    if (oneWay > 0) await new Promise((resolve) => setTimeout(resolve, oneWay).unref());
+    exchange.entry = ctx.requests.push(logEntry(exchange, receivedAt));
+    exchange.answerAt = exchange.entry.at + ctx.dice.between(answerMs.min, answerMs.max);
     await route(ctx, exchange);
   } catch (thrown) {
     if (exchange && !res.headersSent)
@@ -128,10 +119,10 @@ async function handle(
   }
 }
 
-function logEntry(exchange: Exchange): LoggedRequest {
+function logEntry(exchange: Exchange, receivedAt: number): LoggedRequest {
   // Token requests carry the client secret: their body is not kept.
   const body = exchange.path === TOKEN_PATH ? undefined : exchange.body;
-  return { at: Date.now(), method: exchange.method, path: exchange.path, status: 0, body };
+  return { at: Date.now(), receivedAt, method: exchange.method, path: exchange.path, status: 0, body };
 }
 
 const CALL = /^\/(voice|v1)\/calls\/([^/]+)$/;
