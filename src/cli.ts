@@ -1,3 +1,4 @@
+import { producerCommands } from './cli/usage.ts';
 import { type EnvName, loadConfig } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
 import { AppError } from './shared/errors.ts';
@@ -114,6 +115,8 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  // Producer commands (campaign, reminder, suppress) talk to a running API; they live in src/cli/.
+  ...producerCommands,
 };
 
 /** Reads `--name N` from args, within bounds, or the default. */

@@ -29,6 +29,7 @@ export const REDACT_PATHS = [
   'config.gateway.privateKey',
   'config.webhookToken',
   'config.webhookSignatureSecret',
+  'config.cliApi.apiKey',
 ];
 
 export interface LoggerOptions {

@@ -1,0 +1,174 @@
+import { type FlagSpec, numberFlag, type ParsedArgs, parseArgs, positionals, required, usageError } from './args.ts';
+import { callWindow, readNcco, retryOf } from './campaign-create.ts';
+import { EXIT } from './cli-error.ts';
+import { printJson, printNextCursor, printTable } from './output.ts';
+import type { CommandGroup, Subcommand } from './producer.ts';
+
+/** The parts of the API's reminder view the CLI prints. */
+interface ReminderView {
+  id: string;
+  status: string;
+  to: string;
+  from: string;
+  at: string | null;
+  recurrence: { cron: string; timezone: string; until: string | null; count: number | null } | null;
+  runCount: number;
+  nextRunAt: string | null;
+  createdAt: string;
+  attempts?: Array<{ run: number | null; attemptNo: number; status: string; outcome: string | null; dueAt: string }>;
+}
+
+const path = (id: string) => `/v1/reminders/${encodeURIComponent(id)}`;
+
+const CREATE_USAGE =
+  'callcast reminder create --to <number> --from <number> (--ncco <script.json> | --answer-url <url>) ' +
+  '(--at <ISO time> | --cron "0 9 * * 1-5" --timezone <zone> [--until <ISO time> | --count N]) ' +
+  '[--window 09:00-20:00] [--days 1-5] [--max-attempts N] [--retry-delay <seconds>] [--idempotency-key K] [--json]';
+
+const CREATE_FLAGS: FlagSpec = {
+  to: 'string',
+  from: 'string',
+  ncco: 'string',
+  'answer-url': 'string',
+  at: 'string',
+  cron: 'string',
+  timezone: 'string',
+  until: 'string',
+  count: 'string',
+  window: 'string',
+  days: 'string',
+  'max-attempts': 'string',
+  'retry-delay': 'string',
+  'idempotency-key': 'string',
+  json: 'boolean',
+};
+
+/** The POST /v1/reminders body the flags describe; the API judges times, zones and the cron. */
+function reminderBody(parsed: ParsedArgs): Record<string, unknown> {
+  const nccoFile = parsed.strings.get('ncco');
+  const answerUrl = parsed.strings.get('answer-url');
+  if ((nccoFile === undefined) === (answerUrl === undefined))
+    throw usageError('give --ncco or --answer-url', CREATE_USAGE);
+  const body: Record<string, unknown> = {
+    to: required(parsed, 'to', CREATE_USAGE),
+    from: required(parsed, 'from', CREATE_USAGE),
+    ...(nccoFile === undefined ? { answerUrl } : { ncco: readNcco(nccoFile) }),
+  };
+  const [at, cron, timezone] = ['at', 'cron', 'timezone'].map((name) => parsed.strings.get(name));
+  if ((at === undefined) === (cron === undefined)) throw usageError('give --at or --cron', CREATE_USAGE);
+  if (cron === undefined) {
+    body.at = at;
+    if (timezone !== undefined) body.timezone = timezone;
+  } else {
+    if (timezone === undefined) throw usageError('--cron needs --timezone', CREATE_USAGE);
+    const until = parsed.strings.get('until');
+    const count = parsed.strings.has('count')
+      ? numberFlag(parsed, 'count', { min: 1, max: 100_000, fallback: 1 }, CREATE_USAGE)
+      : undefined;
+    body.recurrence = {
+      cron,
+      timezone,
+      ...(until === undefined ? {} : { until }),
+      ...(count === undefined ? {} : { count }),
+    };
+  }
+  const window = parsed.strings.get('window');
+  if (window !== undefined) body.callWindow = callWindow(window, parsed.strings.get('days'), CREATE_USAGE);
+  const retry = retryOf(parsed, CREATE_USAGE);
+  if (retry) body.retry = retry;
+  return body;
+}
+
+const create: Subcommand = {
+  usage: CREATE_USAGE,
+  async run(args, ctx) {
+    const parsed = parseArgs(args, CREATE_FLAGS, CREATE_USAGE);
+    positionals(parsed, [], CREATE_USAGE);
+    const key = parsed.strings.get('idempotency-key');
+    const reminder = await ctx
+      .client()
+      .json<ReminderView>(
+        'POST',
+        '/v1/reminders',
+        reminderBody(parsed),
+        key === undefined ? {} : { 'idempotency-key': key },
+      );
+    if (parsed.booleans.has('json')) printJson(reminder);
+    else console.log(`reminder ${reminder.id} created (${reminder.status}); next call ${reminder.nextRunAt ?? '–'}`);
+    return EXIT.ok;
+  },
+};
+
+const schedule = (r: ReminderView) =>
+  r.recurrence ? `${r.recurrence.cron} (${r.recurrence.timezone})` : (r.at ?? '–');
+
+const LIST_USAGE = 'callcast reminder list [--limit 20] [--cursor C] [--json]';
+const list: Subcommand = {
+  usage: LIST_USAGE,
+  async run(args, ctx) {
+    const parsed = parseArgs(args, { limit: 'string', cursor: 'string', json: 'boolean' }, LIST_USAGE);
+    positionals(parsed, [], LIST_USAGE);
+    const query = new URLSearchParams({
+      limit: String(numberFlag(parsed, 'limit', { min: 1, max: 100, fallback: 20 }, LIST_USAGE)),
+    });
+    const cursor = parsed.strings.get('cursor');
+    if (cursor) query.set('cursor', cursor);
+    const page = await ctx
+      .client()
+      .json<{ items: ReminderView[]; nextCursor: string | null }>('GET', `/v1/reminders?${query}`);
+    if (parsed.booleans.has('json')) {
+      printJson(page);
+      return EXIT.ok;
+    }
+    const rows = page.items.map((r) => ({
+      id: r.id,
+      status: r.status,
+      to: r.to,
+      next: r.nextRunAt ?? '–',
+      schedule: schedule(r),
+    }));
+    printTable(rows, ['id', 'status', 'to', 'next', 'schedule'], 'no reminders');
+    printNextCursor(page.nextCursor, 'callcast reminder list');
+    return EXIT.ok;
+  },
+};
+
+function printReminder(r: ReminderView): void {
+  console.log(
+    [
+      `reminder    ${r.id}  ${r.status}`,
+      `to          ${r.to} (from ${r.from})`,
+      `schedule    ${schedule(r)}`,
+      `runs        ${r.runCount}; next ${r.nextRunAt ?? '–'}`,
+    ].join('\n'),
+  );
+  const attempts = (r.attempts ?? []).map((a) => ({
+    run: String(a.run ?? '–'),
+    attempt: String(a.attemptNo),
+    due: a.dueAt,
+    status: a.status,
+    outcome: a.outcome ?? '–',
+  }));
+  if (attempts.length > 0) printTable(attempts, ['run', 'attempt', 'due', 'status', 'outcome'], '');
+}
+
+function byId(action: 'show' | 'delete'): Subcommand {
+  const usage = `callcast reminder ${action} <id> [--json]`;
+  return {
+    usage,
+    async run(args, ctx) {
+      const parsed = parseArgs(args, { json: 'boolean' }, usage);
+      const [id] = positionals(parsed, ['id'], usage) as [string];
+      const reminder = await ctx.client().json<ReminderView>(action === 'show' ? 'GET' : 'DELETE', path(id));
+      if (parsed.booleans.has('json')) printJson(reminder);
+      else if (action === 'delete') console.log(`reminder ${reminder.id} cancelled (status ${reminder.status})`);
+      else printReminder(reminder);
+      return EXIT.ok;
+    },
+  };
+}
+
+export const reminderGroup: CommandGroup = {
+  summary: 'Create, list, show and delete reminder calls through the running API',
+  subcommands: { create, list, show: byId('show'), delete: byId('delete') },
+};
