@@ -1,0 +1,193 @@
+import { readFile } from 'node:fs/promises';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { createApiKey } from '../src/keys/api-keys.ts';
+import { type Browser, hasChromium, launchBrowser, screenshot } from './support/browser.ts';
+import { type Pipeline, startPipeline } from './support/pipeline-harness.ts';
+import { waitFor } from './support/wait-for.ts';
+import { acceptedByNumber, createCalls } from './support/worker-processes.ts';
+
+const FAILURES_DIR = '.tmp/screenshots';
+// Committed screenshots for the README are rewritten only on request, so a normal run leaves the tree clean.
+const DOCS_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : undefined;
+const RECIPIENTS = 24;
+const numbers = Array.from({ length: RECIPIENTS }, (_unused, i) => `+3161200${String(i).padStart(4, '0')}`);
+const csv = `number,name\n${numbers.map((n, i) => `${n},Person ${i}`).join('\n')}\n`;
+
+if (!hasChromium)
+  console.log('dashboard browser tests skipped: /usr/bin/chromium is absent (apt-get install chromium)');
+
+/** The dashboard in headless Chromium, clicked through as an operator would, against the real pipeline. */
+describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes, gateway simulator)', () => {
+  let pipeline: Pipeline;
+  let browser: Browser;
+  let page: Page;
+  let apiKey: string;
+  let campaignId: string;
+
+  beforeAll(async () => {
+    pipeline = await startPipeline();
+    apiKey = (await createApiKey(pipeline.database.db, 'dashboard')).key;
+    pipeline.startWorkers(2);
+    browser = await launchBrowser();
+    page = browser.page;
+    page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await pipeline?.close();
+  });
+
+  const keepScreenshotOnFailure = (name: string) =>
+    onTestFailed(async () => {
+      const path = await screenshot(page, FAILURES_DIR, name).catch(() => 'none');
+      console.log(`screenshot of the failed page: ${path}`);
+      for (const worker of pipeline.workers) console.log(`worker output:\n${worker.output().slice(-3000)}`);
+    });
+  const docsShot = async (name: string) => DOCS_DIR && (await screenshot(page, DOCS_DIR, name));
+  const progressOf = async () =>
+    Number(await page.getByRole('progressbar', { name: 'Campaign progress' }).getAttribute('aria-valuenow'));
+
+  it('refuses an unknown API key and signs in with a valid one', async () => {
+    keepScreenshotOnFailure('sign-in');
+    await page.goto(`${pipeline.publicUrl}/`);
+    await page.getByLabel('API key').fill('ck_not-a-real-key');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectVisible(page.getByRole('alert').filter({ hasText: 'unauthorized' }));
+    await docsShot('sign-in');
+    await page.getByLabel('API key').fill(apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expectVisible(page.getByRole('heading', { name: 'Campaigns' }));
+    expect(await page.evaluate(() => sessionStorage.getItem('callcast.apiKey'))).toBe(apiKey);
+  });
+
+  it("shows the API's validation error at the NCCO field of a broken NCCO", async () => {
+    keepScreenshotOnFailure('broken-ncco');
+    await page.getByRole('link', { name: 'New campaign' }).first().click();
+    await page.getByLabel('Name', { exact: true }).fill('Broken');
+    await page.getByLabel('Caller id (from)').fill('+31201234567');
+    await page.getByLabel('NCCO (JSON)').fill('[{ "action": "talk", "loop": "twice" }]');
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    const error = page.locator('[data-field-error="ncco"]');
+    await expectVisible(error);
+    expect(await error.textContent()).toContain('ncco.0.text');
+    expect(await error.textContent()).toContain('ncco.0.loop');
+    expect(await page.getByLabel('NCCO (JSON)').getAttribute('aria-invalid')).toBe('true');
+    // Only the NCCO is wrong: no other field is marked.
+    expect(await page.locator('[data-field-error]').count()).toBe(1);
+    await docsShot('new-campaign-validation');
+    const listed = await pipeline.database.db.selectFrom('campaigns').select('id').execute();
+    expect(listed).toHaveLength(0);
+  });
+
+  it('creates a campaign from a CSV file, pauses and resumes it, and watches it reach 100 %', async () => {
+    keepScreenshotOnFailure('campaign-run');
+    await page.getByLabel('Name', { exact: true }).fill('Spring reminders');
+    await page.getByLabel('NCCO (JSON)').fill('[{ "action": "talk", "text": "Hello {{name}}" }]');
+    await page
+      .getByLabel('Recipients (CSV file)')
+      .setInputFiles({ name: 'contacts.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByLabel('Call this number first').fill('+31612007777');
+    await page.getByRole('button', { name: 'Place test call' }).click();
+    await expectVisible(page.locator('[data-test-call]', { hasText: 'ended (completed)' }), 20_000);
+    expect(acceptedByNumber(pipeline.simulator.requests()).get('31612007777')).toBe(1);
+    await page.getByRole('button', { name: 'Create campaign' }).click();
+    await page.waitForURL(/#\/campaigns\/[0-9a-f-]{36}$/);
+    campaignId = page.url().split('/').at(-1) as string;
+    await expectVisible(page.getByRole('heading', { name: 'Spring reminders' }));
+    await expectVisible(page.locator('.live.on'));
+
+    await waitFor(async () => (await progressOf()) > 0, 20_000, 'first calls finished');
+    await docsShot('campaign-running');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await expectVisible(page.locator('.badge', { hasText: 'paused' }));
+    await expectVisible(page.getByRole('button', { name: 'Resume' }));
+    // Jobs a worker already holds may still leave; after that nothing more is dialed while paused.
+    const dialedAtPause = await settledCreateCalls(pipeline, 1_500, 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(createCalls(pipeline.simulator.requests()).length).toBe(dialedAtPause);
+    expect(acceptedByNumber(pipeline.simulator.requests()).size).toBeLessThan(RECIPIENTS);
+
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await waitFor(async () => (await progressOf()) === 100, 40_000, 'progress 100 %');
+    await expectVisible(page.locator('.badge', { hasText: 'completed' }));
+    expect(await page.locator('[data-stat="finished"]').textContent()).toContain(`${RECIPIENTS} / ${RECIPIENTS}`);
+    await expectVisible(page.locator('.bars li', { hasText: 'completed' }));
+    await docsShot('campaign-completed');
+  });
+
+  it('downloads the report CSV with one row per recipient', async () => {
+    keepScreenshotOnFailure('report-download');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download CSV report' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe(`campaign-${campaignId}.csv`);
+    const text = await readFile(await download.path(), 'utf8');
+    const [header, ...rows] = text.trim().split(/\r?\n/);
+    expect(header).toContain('number');
+    expect(rows).toHaveLength(RECIPIENTS);
+    for (const number of numbers) expect(rows.some((row) => row.includes(number))).toBe(true);
+  });
+
+  it('lists the campaign at 100 % and filters by status', async () => {
+    keepScreenshotOnFailure('campaigns-list');
+    await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
+    const row = page.locator(`tr[data-campaign="${campaignId}"]`);
+    await expectVisible(row);
+    await waitFor(
+      async () => (await row.getByRole('progressbar').getAttribute('aria-valuenow')) === '100',
+      10_000,
+      'row at 100 %',
+    );
+    await page.getByLabel('Status').selectOption('running');
+    await expectVisible(page.getByText('No campaigns match the filters'));
+    await page.getByLabel('Status').selectOption('completed');
+    await expectVisible(row);
+    await docsShot('campaigns');
+  });
+
+  it('adds, finds and removes a suppressed number', async () => {
+    keepScreenshotOnFailure('suppressions');
+    await page.getByRole('link', { name: 'Suppressions' }).click();
+    await page.getByLabel('Numbers (one per line)').fill('+31612009999\nnot-a-number');
+    await page.getByRole('button', { name: 'Add to list' }).click();
+    await expectVisible(page.getByText('1 added, 1 rejected'));
+    await page.getByLabel('Number starts with').fill('+316120099');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expectVisible(page.getByRole('cell', { name: '+31612009999' }));
+    await docsShot('suppressions');
+    await page.getByRole('button', { name: 'Remove +31612009999' }).click();
+    await expectVisible(page.getByText('No numbers match'));
+  });
+
+  it('creates a reminder due now and shows its call on the detail page', async () => {
+    keepScreenshotOnFailure('reminders');
+    await page.getByRole('link', { name: 'Reminders' }).click();
+    await page.getByLabel('To', { exact: true }).fill('+31612008888');
+    await page.getByLabel('From', { exact: true }).fill('+31201234567');
+    await page.getByRole('button', { name: 'Create reminder' }).click();
+    await page.getByRole('link', { name: '+31612008888' }).click();
+    await expectVisible(page.getByRole('cell', { name: 'completed' }), 30_000);
+    await docsShot('reminder');
+  });
+});
+
+/** The number of create-call requests once none arrived for `quietMs`. */
+async function settledCreateCalls(pipeline: Pipeline, quietMs: number, timeoutMs: number): Promise<number> {
+  let count = -1;
+  let since = Date.now();
+  return waitFor(
+    async () => {
+      const now = createCalls(pipeline.simulator.requests()).length;
+      if (now !== count) [count, since] = [now, Date.now()];
+      return Date.now() - since >= quietMs && count;
+    },
+    timeoutMs,
+    'dialing to stop',
+  );
+}
+
+async function expectVisible(locator: ReturnType<Page['locator']>, timeout = 15_000): Promise<void> {
+  await locator.first().waitFor({ state: 'visible', timeout });
+}
