@@ -15,11 +15,11 @@ export interface CliRun {
 export function runCli(
   args: readonly string[],
   env: Record<string, string | undefined> = {},
-  options: { node?: string; timeoutMs?: number } = {},
+  options: { node?: string; nodeArgs?: string[]; timeoutMs?: number } = {},
 ): Promise<CliRun> {
   const merged: Record<string, string | undefined> = { ...process.env, ...env };
   for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
-  const child = spawn(options.node ?? process.execPath, [CLI, ...args], {
+  const child = spawn(options.node ?? process.execPath, [...(options.nodeArgs ?? []), CLI, ...args], {
     env: merged as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
