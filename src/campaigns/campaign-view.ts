@@ -1,8 +1,8 @@
 import { z } from 'zod';
+import { callWindowSchema, retrySchema } from '../calls/call-settings.ts';
 import type { Campaign } from '../db/database.ts';
 import { campaignSummarySchema } from '../reports/report-schemas.ts';
 import type { RecipientCounts } from './campaign-repository.ts';
-import { callWindowSchema, retrySchema } from './campaign-schema.ts';
 
 /** The API's view of a campaign: camelCase, no owner id, timestamps as ISO strings. */
 export const campaignViewSchema = z.object({
@@ -19,6 +19,9 @@ export const campaignViewSchema = z.object({
   machineDetection: z.enum(['continue', 'hangup']).optional(),
   ringingTimer: z.number().optional(),
   lengthTimer: z.number().optional(),
+  /** Issue 13: answer labels of `input` actions (null: none) and the customer's metadata. */
+  responses: z.record(z.string(), z.unknown()).nullable(),
+  metadata: z.record(z.string(), z.unknown()),
   recipientCount: z.number().int(),
   createdAt: z.string(),
   updatedAt: z.string(),
@@ -49,6 +52,8 @@ export function toCampaignView(row: Campaign): CampaignView {
     ...(options.machine_detection && { machineDetection: options.machine_detection }),
     ...(options.ringing_timer && { ringingTimer: options.ringing_timer }),
     ...(options.length_timer && { lengthTimer: options.length_timer }),
+    responses: (row.responses as Record<string, unknown> | null) ?? null,
+    metadata: row.metadata ?? {},
     recipientCount: row.recipient_count,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),

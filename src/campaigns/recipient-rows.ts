@@ -1,5 +1,5 @@
+import { isIanaZone } from '../calls/call-settings.ts';
 import { type E164, type NumberProblem, toE164 } from '../shared/phone-number.ts';
-import { isIanaZone } from './campaign-schema.ts';
 
 /**
  * Why one recipient row was not stored. Stable: clients switch on these.

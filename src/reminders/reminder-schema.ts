@@ -2,12 +2,13 @@ import { z } from 'zod';
 import {
   callContentFields,
   callOptionFields,
+  callResultFields,
   callWindowSchema,
   hasOneCallContent,
   ONE_CALL_CONTENT,
   retrySchema,
   timezoneSchema,
-} from '../campaigns/campaign-schema.ts';
+} from '../calls/call-settings.ts';
 
 /**
  * Public request shapes of reminders. Field meanings match campaigns (`from`, `ncco` |
@@ -39,6 +40,7 @@ export const createReminderSchema = z
     to: z.string().min(1).max(64).meta({ example: '+31612345678' }),
     from: z.string().min(1).max(64).meta({ example: '+31201234567' }),
     ...callContentFields,
+    ...callResultFields,
     /** One-off: when to call (ISO 8601 with offset). */
     at: z.iso.datetime({ offset: true }).optional(),
     recurrence: recurrenceSchema.optional(),
@@ -73,6 +75,9 @@ export const reminderViewSchema = z.object({
   machineDetection: z.enum(['continue', 'hangup']).nullable(),
   ringingTimer: z.number().int().nullable(),
   lengthTimer: z.number().int().nullable(),
+  /** Issue 13: answer labels of `input` actions (null: none) and the customer's metadata. */
+  responses: z.record(z.string(), z.unknown()).nullable(),
+  metadata: z.record(z.string(), z.unknown()),
   /** Runs scheduled so far (a one-off has 1). */
   runCount: z.number().int(),
   /** Due time of the earliest attempt still waiting (a run or a retry); null when none. */
