@@ -2,9 +2,14 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isStorageUnavailable } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
+import type { WebhookBase } from '../shared/webhook-urls.ts';
+import { suppress } from '../suppressions/suppression-service.ts';
 import { answerNcco, FALLBACK_NCCO } from '../webhooks/answer-ncco.ts';
 import { parseEvent } from '../webhooks/event-payload.ts';
 import { storeEvent } from '../webhooks/event-receiver.ts';
+import { answerInput } from '../webhooks/input-answer.ts';
+import { parseInput } from '../webhooks/input-payload.ts';
+import { isRecordEvent, storeRecording } from '../webhooks/recording-receiver.ts';
 import { checkWebhookToken, type JtiClaim, verifySignedCallback } from '../webhooks/webhook-auth.ts';
 import type { ApiDeps } from './deps.ts';
 
@@ -31,6 +36,8 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       try {
         const attemptId = attemptIdOf(request.query);
         const fields = request.method === 'GET' ? callbackFields(request.query) : jsonBody(request);
+        // A `record` event has no status; it is stored as the attempt's recording (issue 13).
+        if (isRecordEvent(fields)) return await storeRecording(deps.db, attemptId, fields);
         const parsed = parseEvent(fields);
         const result = await storeEvent(deps.db, attemptId, parsed).catch(async (err: unknown) => {
           if (!isStorageUnavailable(err)) throw err;
@@ -56,13 +63,47 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       checkWebhookToken(deps.config.webhookToken, (request.query as Record<string, unknown>).token);
       const parsed = attemptQuery.safeParse(request.query);
       if (!parsed.success) return [...FALLBACK_NCCO];
-      const result = await answerNcco(deps.db, parsed.data.attempt);
+      const result = await answerNcco(deps.db, parsed.data.attempt, webhookBase(deps, request));
       if (!result.found) request.log.warn({ attemptId: parsed.data.attempt }, 'answer webhook for unknown attempt');
       return result.ncco;
     };
     scope.post('/webhooks/answer', answer);
     scope.get('/webhooks/answer', answer);
+
+    // An `input` action's result (issue 13): same checks as events; the reply NCCO is due in 5 s.
+    const input = async (request: FastifyRequest) => {
+      const claim = await authenticate(request, deps);
+      try {
+        const attemptId = attemptIdOf(request.query);
+        const fields = request.method === 'GET' ? callbackFields(request.query) : jsonBody(request);
+        const result = await answerInput(
+          {
+            db: deps.db,
+            base: webhookBase(deps, request),
+            optOut: async (apiKeyId, number) => {
+              const { db, queue, logger } = deps;
+              await suppress({ db, queue, logger, defaultRegion: deps.config.defaultRegion }, apiKeyId, [number]);
+            },
+          },
+          attemptId,
+          parseInput(fields),
+        );
+        if (!result.found) request.log.warn({ attemptId }, 'input webhook for unknown attempt');
+        return result.ncco;
+      } catch (err) {
+        await claim?.release().catch(() => {});
+        throw err;
+      }
+    };
+    scope.post('/webhooks/input', input);
+    scope.get('/webhooks/input', input);
   });
+}
+
+/** Where follow-up callbacks go: PUBLIC_URL, or the origin this callback reached (the API often has none set). */
+function webhookBase(deps: ApiDeps, request: FastifyRequest): WebhookBase {
+  const publicUrl = deps.config.publicUrl ?? `${request.protocol}://${request.host}`;
+  return { publicUrl, webhookToken: deps.config.webhookToken ?? '' };
 }
 
 async function authenticate(request: FastifyRequest, deps: ApiDeps): Promise<JtiClaim | undefined> {

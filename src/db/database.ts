@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { ResultTables } from './result-tables.ts';
 
 /** jsonb columns: written as objects, read as parsed JSON. */
 type Json<T> = ColumnType<T, T | string, T | string>;
@@ -33,6 +34,14 @@ export interface CampaignsTable {
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
   completed_at: Timestamp | null;
+  /** 0015: answer labels and reply NCCOs per DTMF/speech answer (call-responses.ts). */
+  responses: Json<unknown> | null;
+  /** 0015: the customer's own JSON, copied into outbound webhook payloads. */
+  metadata: ColumnType<
+    Record<string, unknown>,
+    Record<string, unknown> | string | undefined,
+    Record<string, unknown> | string
+  >;
 }
 
 export interface CallWindowJson {
@@ -97,6 +106,9 @@ export interface CallAttemptsTable {
   reminder_id: string | null;
   /** The reminder's run (occurrence) number this attempt belongs to. */
   reminder_run: number | null;
+  /** 0015: label and digits of the attempt's latest input result. */
+  answer_label: ColumnType<string | null, string | null | undefined, string | null>;
+  answer_digits: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export type ReminderStatus = 'active' | 'cancelled' | 'completed';
@@ -123,6 +135,13 @@ export interface RemindersTable {
   updated_at: Generated<Date>;
   cancelled_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** 0015: as on campaigns. */
+  responses: Json<unknown> | null;
+  metadata: ColumnType<
+    Record<string, unknown>,
+    Record<string, unknown> | string | undefined,
+    Record<string, unknown> | string
+  >;
 }
 
 /** 0005: reminder attempts whose BullMQ job is not yet known to be in Redis. */
@@ -197,7 +216,7 @@ export interface SchemaMigrationsTable {
 }
 
 /** The whole database as kysely sees it. Later migrations add their tables here. */
-export interface Database {
+export interface Database extends ResultTables {
   api_keys: ApiKeysTable;
   campaigns: CampaignsTable;
   recipients: RecipientsTable;

@@ -6,7 +6,7 @@ import type { CreateCallRequest, GatewayClient } from '../gateway/types.ts';
 import type { CallJobData } from '../queue/jobs.ts';
 import { windowState } from '../shared/call-window.ts';
 import type { Logger } from '../shared/logger.ts';
-import { answerUrl, eventUrl, type WebhookBase } from '../shared/webhook-urls.ts';
+import { answerUrl, eventUrl, type WebhookBase, withOwnInputUrls } from '../shared/webhook-urls.ts';
 import {
   callEvidence,
   claimAttempt,
@@ -142,7 +142,8 @@ function buildRequest(deps: CallProcessorDeps, spec: DialSpec): CreateCallReques
     to: spec.to,
     from: spec.from,
     answerUrl: spec.ownAnswerUrl ?? answerUrl(deps.webhookBase, spec.attemptId),
-    ...(spec.ncco ? { ncco: spec.ncco } : {}),
+    // Inline NCCO (Vonage direct): `input` actions without an eventUrl answer to callcast.
+    ...(spec.ncco ? { ncco: withOwnInputUrls(spec.ncco, deps.webhookBase, spec.attemptId) } : {}),
     eventUrl: eventUrl(deps.webhookBase, spec.attemptId),
     machineDetection: spec.callOptions.machine_detection,
     ringingTimer: spec.callOptions.ringing_timer,

@@ -26,6 +26,8 @@ export function toReminderView(row: Reminder, nextRunAt: Date | null): ReminderV
     machineDetection: row.call_options.machine_detection ?? null,
     ringingTimer: row.call_options.ringing_timer ?? null,
     lengthTimer: row.call_options.length_timer ?? null,
+    responses: (row.responses as Record<string, unknown> | null) ?? null,
+    metadata: row.metadata ?? {},
     runCount: row.run_count,
     nextRunAt: iso(nextRunAt),
     createdAt: row.created_at.toISOString(),

@@ -9,6 +9,9 @@ export interface CallSetupInput {
   machineDetection?: 'continue' | 'hangup';
   ringingTimer?: number;
   lengthTimer?: number;
+  /** Issue 13: answers of `input` actions, and the customer's metadata. */
+  responses?: unknown;
+  metadata?: Record<string, unknown>;
 }
 
 /** Its columns, shared by the `campaigns` and `reminders` tables. */
@@ -24,5 +27,7 @@ export function callSetupColumns(input: CallSetupInput) {
       ringing_timer: input.ringingTimer,
       length_timer: input.lengthTimer,
     }),
+    responses: input.responses === undefined ? null : JSON.stringify(input.responses),
+    metadata: JSON.stringify(input.metadata ?? {}),
   };
 }

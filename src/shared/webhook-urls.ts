@@ -17,6 +17,24 @@ export function answerUrl(base: WebhookBase, attemptId: string): string {
   return callbackUrl(base, '/webhooks/answer', attemptId);
 }
 
+/** Where an `input` action without its own eventUrl sends its result (issue 13). */
+export function inputUrl(base: WebhookBase, attemptId: string): string {
+  return callbackUrl(base, '/webhooks/input', attemptId);
+}
+
+/**
+ * The NCCO with callcast's own input URL on every `input` action that names none, so callcast
+ * stores the answer and replies with the matching NCCO. Actions with their own eventUrl are the
+ * customer's and are left alone.
+ */
+export function withOwnInputUrls(ncco: readonly unknown[], base: WebhookBase, attemptId: string): unknown[] {
+  return ncco.map((action) => {
+    const fields = action as Record<string, unknown> | null;
+    if (fields?.action !== 'input' || fields.eventUrl !== undefined) return action;
+    return { ...fields, eventUrl: [inputUrl(base, attemptId)], eventMethod: 'POST' };
+  });
+}
+
 function callbackUrl(base: WebhookBase, path: string, attemptId: string): string {
   const url = new URL(path, `${base.publicUrl}/`);
   url.searchParams.set('attempt', attemptId);

@@ -1,5 +1,6 @@
 import type { DbOrTrx } from '../db/connect.ts';
 import { renderNcco } from '../shared/ncco-template.ts';
+import { type WebhookBase, withOwnInputUrls } from '../shared/webhook-urls.ts';
 
 /**
  * Said when the answer webhook names an attempt we cannot find (deleted campaign, a campaign
@@ -22,7 +23,7 @@ export interface AnswerNcco {
  * reminder's NCCO. One query over primary keys, because Vonage gives the answer URL 5 s and callees hear
  * every millisecond of it.
  */
-export async function answerNcco(db: DbOrTrx, attemptId: string): Promise<AnswerNcco> {
+export async function answerNcco(db: DbOrTrx, attemptId: string, base?: WebhookBase): Promise<AnswerNcco> {
   const row = await db
     .selectFrom('call_attempts as a')
     .leftJoin('campaigns as c', 'c.id', 'a.campaign_id')
@@ -31,8 +32,10 @@ export async function answerNcco(db: DbOrTrx, attemptId: string): Promise<Answer
     .select(['c.ncco as campaign_ncco', 'r.data', 'm.ncco as reminder_ncco'])
     .where('a.id', '=', attemptId)
     .executeTakeFirst();
-  if (row?.campaign_ncco) return { ncco: renderNcco(row.campaign_ncco, row.data ?? {}), found: true };
+  // `input` actions without an eventUrl answer to callcast's /webhooks/input (issue 13).
+  const own = (ncco: unknown[]) => (base ? withOwnInputUrls(ncco, base, attemptId) : ncco);
+  if (row?.campaign_ncco) return { ncco: own(renderNcco(row.campaign_ncco, row.data ?? {})), found: true };
   // A reminder's NCCO is written for its one callee: served as stored, no placeholders.
-  if (row?.reminder_ncco) return { ncco: row.reminder_ncco, found: true };
+  if (row?.reminder_ncco) return { ncco: own(row.reminder_ncco), found: true };
   return { ncco: [...FALLBACK_NCCO], found: false };
 }

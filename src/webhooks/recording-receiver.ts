@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import { z } from 'zod';
+import type { Db } from '../db/connect.ts';
+import { AppError } from '../shared/errors.ts';
+
+/**
+ * `record` events (voice-api.md §3): `recording_url`, `recording_uuid`, `size` (bytes),
+ * `start_time`, `end_time`, `conversation_uuid`, `timestamp`, and no `status`. They arrive at
+ * the record action's eventUrl or, without one, at the call's event URL (ours).
+ */
+const recordSchema = z.looseObject({
+  recording_url: z.url({ protocol: /^https?$/ }).max(2000),
+  recording_uuid: z.string().trim().min(1).max(200),
+  size: z.union([z.number(), z.string()]).nullish(),
+  start_time: z.string().max(100).nullish(),
+  end_time: z.string().max(100).nullish(),
+});
+
+/** A record event, not a call-status event: it names a recording and carries no status. */
+export function isRecordEvent(fields: unknown): boolean {
+  const value = fields as Record<string, unknown> | null;
+  return Boolean(value && typeof value === 'object' && 'recording_url' in value && value.status === undefined);
+}
+
+export type RecordingStored = { stored: boolean; attemptFound: boolean };
+
+/** Stores the recording once per recording uuid (deliveries repeat); unknown attempts are not stored. */
+export async function storeRecording(db: Db, attemptId: string, fields: unknown): Promise<RecordingStored> {
+  const parsed = recordSchema.safeParse(fields);
+  if (!parsed.success)
+    throw new AppError('validation_failed', 400, 'Invalid record event: recording_url and recording_uuid are required');
+  const event = parsed.data;
+  const startedAt = toDate(event.start_time);
+  const endedAt = toDate(event.end_time);
+  const duration =
+    startedAt && endedAt ? Math.max(0, Math.round((endedAt.getTime() - startedAt.getTime()) / 1000)) : null;
+  const size = event.size === null || event.size === undefined || event.size === '' ? null : Number(event.size);
+  const { rows } = await sql<{ attempt_id: string }>`
+    insert into call_recordings (attempt_id, recording_uuid, recording_url, started_at, ended_at, size_bytes, duration_seconds, payload)
+    select a.id, ${event.recording_uuid}, ${event.recording_url}, ${startedAt}, ${endedAt},
+           ${Number.isFinite(size) ? size : null}, ${duration}, ${JSON.stringify(fields)}::jsonb
+    from call_attempts a where a.id = ${attemptId}::uuid
+    on conflict (recording_uuid) do nothing
+    returning attempt_id`.execute(db);
+  if (rows.length > 0) return { stored: true, attemptFound: true };
+  const known = await db.selectFrom('call_attempts').select('id').where('id', '=', attemptId).executeTakeFirst();
+  return { stored: false, attemptFound: known !== undefined };
+}
+
+function toDate(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(value) ? `${value.replace(' ', 'T')}Z` : value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
