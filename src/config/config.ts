@@ -63,6 +63,20 @@ const envSchema = z.object({
   WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
   /** How often each worker process's feeder moves due recipients into the queue. */
   FEEDER_INTERVAL_MS: int(100, 600_000).default(1000),
+  /** CSV uploads one API process runs at once (each holds one connection of its own intake pool). */
+  UPLOAD_MAX_CONCURRENT: int(1, 1000).default(4),
+  /** CSV uploads one API key runs at once per process, so one tenant never holds every slot. */
+  UPLOAD_MAX_PER_KEY: int(1, 1000).default(2),
+  /** An upload that sends nothing for this long is ended (408): a stalled client must not hold a connection. */
+  UPLOAD_IDLE_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
+  /** Longest a CSV upload may take in all; 1M rows take about 40 s, so 15 minutes is generous. */
+  UPLOAD_TIMEOUT_MS: int(1000, 86_400_000).default(900_000),
+  /** Raw webhook events (call_events) older than this are pruned by the workers; attempts and reports stay. */
+  EVENT_RETENTION_DAYS: int(1, 3650).default(90),
+  /** Idempotency keys older than this are pruned; a client retries within minutes, not weeks. */
+  IDEMPOTENCY_RETENTION_DAYS: int(1, 3650).default(7),
+  /** Most webhook events held in Redis while Postgres is down; beyond it the receiver answers 503. */
+  EVENT_BUFFER_MAX: int(1, 100_000_000).default(100_000),
   /** Producer CLI commands (campaign, reminder, suppress): the running API they talk to. */
   CALLCAST_API_URL: url.default('http://127.0.0.1:3000'),
   /** Producer CLI commands: the API key they send as `Authorization: Bearer …`. */
@@ -131,6 +145,14 @@ function toConfig(env: Env) {
     reconcileGraceMs: env.RECONCILE_GRACE_MS,
     workerLockMs: env.WORKER_LOCK_MS,
     feederIntervalMs: env.FEEDER_INTERVAL_MS,
+    uploads: {
+      maxConcurrent: env.UPLOAD_MAX_CONCURRENT,
+      maxPerKey: env.UPLOAD_MAX_PER_KEY,
+      idleTimeoutMs: env.UPLOAD_IDLE_TIMEOUT_MS,
+      timeoutMs: env.UPLOAD_TIMEOUT_MS,
+    },
+    retention: { eventDays: env.EVENT_RETENTION_DAYS, idempotencyDays: env.IDEMPOTENCY_RETENTION_DAYS },
+    eventBufferMax: env.EVENT_BUFFER_MAX,
     cliApi: { url: env.CALLCAST_API_URL.replace(/\/+$/, ''), apiKey: env.CALLCAST_API_KEY },
   });
 }

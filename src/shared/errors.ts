@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'idempotency_key_reused'
   | 'invalid_state'
   | 'rate_limited'
+  | 'too_many_uploads'
+  | 'upload_timeout'
   | 'service_unavailable'
   | 'services_missing'
   | 'gateway_error'
