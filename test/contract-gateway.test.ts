@@ -14,8 +14,11 @@ import { createLogger } from '../src/shared/logger.ts';
 import { nccoSchema } from '../src/shared/ncco.ts';
 import type { E164 } from '../src/shared/phone-number.ts';
 
-/** The published definitions, read at test time from the shared folder beside the repository. */
-const REFERENCE = new URL('../../shared/reference/', import.meta.url);
+/**
+ * The published definitions, copied into the repository with their sources and licences
+ * (test/contract/definitions/README.md); `.ci/run` checks the copies against the team's reference.
+ */
+const REFERENCE = new URL('./contract/definitions/', import.meta.url);
 const readYaml = (name: string) => parse(readFileSync(new URL(name, REFERENCE), 'utf8')) as OpenApi;
 const readJson = (name: string) =>
   JSON.parse(readFileSync(new URL(name, REFERENCE), 'utf8')) as Record<string, unknown>;
