@@ -79,7 +79,22 @@ function controlPath(action: string, effect: string) {
 }
 
 function paths(): Record<string, unknown> {
+  const dependencies = {
+    type: 'object',
+    properties: { postgres: { type: 'boolean' }, redis: { type: 'boolean' } },
+    required: ['postgres', 'redis'],
+  };
   return {
+    '/health': {
+      get: {
+        summary: 'Whether this API process reaches Postgres and Redis (for load balancers; no API key)',
+        security: [],
+        responses: {
+          '200': { description: 'both reachable', content: { 'application/json': { schema: dependencies } } },
+          '503': { description: 'one is not', content: { 'application/json': { schema: dependencies } } },
+        },
+      },
+    },
     '/v1/campaigns': {
       post: {
         summary: 'Create a campaign with up to 10,000 inline recipients',
