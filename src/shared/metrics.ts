@@ -151,10 +151,22 @@ export function recordFeederPass(report: { queued: number; requeued: number } | 
   metrics.feederAttempts.inc({ kind: 'requeued' }, report.requeued);
 }
 
-export type WebhookResult = 'stored' | 'duplicate' | 'unlinked' | 'buffered';
+/** What the receiver did with one event callback (the shape of storeEvent's answer). */
+export interface ReceivedEvent {
+  stored: boolean;
+  attemptFound?: boolean;
+  buffered?: boolean;
+}
 
-/** One event callback received and stored (or recognised as a redelivery). */
-export function countWebhookEvent(result: WebhookResult): void {
+/** One event callback received: stored, a redelivery, stored unlinked (no such attempt) or buffered in Redis. */
+export function countWebhookEvent(event: ReceivedEvent): void {
+  const result = event.buffered
+    ? 'buffered'
+    : !event.stored
+      ? 'duplicate'
+      : event.attemptFound === false
+        ? 'unlinked'
+        : 'stored';
   processMetrics().webhookReceived.inc({ result });
 }
 
