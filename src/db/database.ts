@@ -17,6 +17,25 @@ export interface ApiKeysTable {
 
 export type CampaignStatus = 'running' | 'paused' | 'cancelled' | 'completed';
 
+/** call_attempts.status (CHECKed, 0006); the transition rules live in calls/call-status.ts. */
+export type AttemptStatus = 'queued' | 'dialing' | 'started' | 'ringing' | 'answered' | 'ended';
+/** call_attempts.outcome (CHECKed, 0006); meanings in calls/call-status.ts. */
+export type AttemptOutcome =
+  | 'completed'
+  | 'busy'
+  | 'cancelled'
+  | 'failed'
+  | 'rejected'
+  | 'timeout'
+  | 'unanswered'
+  | 'machine'
+  | 'error'
+  | 'skipped'
+  | 'suppressed'
+  | 'maybe_placed';
+/** recipients.final_outcome: its last attempt's outcome, or `suppressed` (never dialed: opted out). */
+export type RecipientOutcome = AttemptOutcome | 'suppressed';
+
 export interface CampaignsTable {
   id: Generated<string>;
   api_key_id: string;
@@ -77,7 +96,7 @@ export interface RecipientsTable {
   status: Generated<RecipientStatus>;
   attempt_count: Generated<number>;
   next_attempt_at: Timestamp | null;
-  final_outcome: string | null;
+  final_outcome: RecipientOutcome | null;
 }
 
 export interface CallAttemptsTable {
@@ -86,8 +105,8 @@ export interface CallAttemptsTable {
   recipient_id: string | null;
   attempt_no: number;
   to_number: string;
-  status: Generated<string>;
-  outcome: string | null;
+  status: Generated<AttemptStatus>;
+  outcome: AttemptOutcome | null;
   detail: string | null;
   call_uuid: string | null;
   conversation_uuid: string | null;

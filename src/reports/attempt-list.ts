@@ -1,3 +1,4 @@
+import type { Outcome } from '../calls/call-status.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { DbOrTrx } from '../db/connect.ts';
@@ -9,7 +10,7 @@ export interface AttemptListQuery {
   limit: number;
   /** From the previous page's nextCursor. */
   cursor?: string | undefined;
-  outcome?: string | undefined;
+  outcome?: Outcome | undefined;
   /** E.164. */
   number?: string | undefined;
 }
