@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { isStorageUnavailable } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
+import { countWebhookEvent } from '../shared/metrics.ts';
 import type { WebhookBase } from '../shared/webhook-urls.ts';
 import { suppress } from '../suppressions/suppression-service.ts';
 import { answerNcco, FALLBACK_NCCO } from '../webhooks/answer-ncco.ts';
@@ -46,6 +47,7 @@ export async function webhookRoutes(app: FastifyInstance, deps: ApiDeps): Promis
           await buffer.push(attemptId, fields).catch(() => Promise.reject(err));
           return { stored: true as const, buffered: true as const };
         });
+        countWebhookEvent(result);
         if (result.stored && 'attemptFound' in result && result.attemptFound) stored();
         return result;
       } catch (err) {

@@ -4,6 +4,7 @@ import type { AttemptOwners } from '../calls/attempt-owners.ts';
 import type { Db } from '../db/connect.ts';
 import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { countAppliedEvents } from '../shared/metrics.ts';
 import { type Periodic, runPeriodically } from '../shared/periodic.ts';
 import { parseEvent } from './event-payload.ts';
 
@@ -53,6 +54,7 @@ export async function applyPendingEvents(db: Db, options: ApplierOptions): Promi
       });
     }
     applied += round;
+    countAppliedEvents(round);
     if (round === 0 || pending.length < batchSize) return applied;
   }
 }
