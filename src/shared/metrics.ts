@@ -19,6 +19,10 @@ const REQUEST_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 function build() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // Gauges named *_total break Prometheus's naming rules (promtool rejects them); the same
+  // numbers remain, per type, in nodejs_active_handles, nodejs_active_requests, nodejs_active_resources.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'])
+    registry.removeSingleMetric(name);
   const registers = [registry];
   return {
     registry,
