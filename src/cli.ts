@@ -1,3 +1,4 @@
+import { CliError, EXIT } from './cli/cli-error.ts';
 import { producerCommands } from './cli/usage.ts';
 import { type EnvName, loadConfig } from './config/config.ts';
 import { migrate } from './db/migrate.ts';
@@ -125,13 +126,13 @@ function intFlag(args: string[], name: string, fallback: number, min: number, ma
   if (index < 0) return fallback;
   const value = Number(args[index + 1]);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new AppError('validation_failed', 2, `${name} takes a whole number from ${min} to ${max}`);
+    throw new CliError(EXIT.usage, 'usage', `${name} takes a whole number from ${min} to ${max}`);
   }
   return value;
 }
 
-function usageError(usage: string): AppError {
-  return new AppError('validation_failed', 2, `Usage: ${usage}`);
+function usageError(usage: string): CliError {
+  return new CliError(EXIT.usage, 'usage', `Usage: ${usage}`);
 }
 
 export function helpText(): string {
@@ -167,9 +168,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   try {
     return (await command.run(args, env)) ?? 0;
   } catch (err) {
+    // Exit codes are the CLI's own (src/cli/cli-error.ts): 2 for usage, 1 for anything refused.
+    if (err instanceof CliError) {
+      console.error(err.message);
+      return err.exitCode;
+    }
     if (err instanceof AppError) {
       console.error(err.message);
-      return err.code === 'validation_failed' ? 2 : 1;
+      return EXIT.api;
     }
     throw err;
   }

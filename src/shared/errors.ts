@@ -10,9 +10,7 @@ export type ErrorCode =
   | 'unsupported_media_type'
   | 'payload_too_large'
   | 'unauthorized'
-  | 'forbidden'
   | 'not_found'
-  | 'conflict'
   | 'idempotency_key_reused'
   | 'invalid_state'
   | 'rate_limited'
@@ -20,7 +18,6 @@ export type ErrorCode =
   | 'upload_timeout'
   | 'service_unavailable'
   | 'services_missing'
-  | 'gateway_error'
   | 'internal_error';
 
 export interface AppErrorOptions {
