@@ -9,6 +9,7 @@ import {
 } from './call-plan.ts';
 import type { RunnerContext, SimCall } from './call-types.ts';
 import { deliverAnswer, deliverEvent } from './callbacks.ts';
+import { playNcco } from './ncco-player.ts';
 import type { SimulatedOutcome, SimulatorOptions } from './options.ts';
 import type { Dice } from './random.ts';
 import type { BoundedLog, LoggedCallback } from './request-log.ts';
@@ -33,7 +34,14 @@ export class CallRunner {
     const plan = planCall(call, outcome, this.ctx.options(), this.ctx.dice);
     const simCall: SimCall = { ...call, plan };
     this.calls.set(call.uuid, simCall);
-    for (const event of plan.events) this.schedule(simCall, event.deliverMs, () => this.sendEvent(simCall, event));
+    for (const event of plan.events) {
+      // Events after the answer (the end of the call) wait until its NCCO has been played.
+      const afterAnswer = plan.answerAtMs !== undefined && event.atMs > plan.answerAtMs;
+      this.schedule(simCall, event.deliverMs, async () => {
+        if (afterAnswer) await simCall.playback;
+        await this.sendEvent(simCall, event);
+      });
+    }
     if (plan.answerAtMs !== undefined) this.schedule(simCall, plan.answerAtMs, () => this.answer(simCall));
     return simCall;
   }
@@ -111,7 +119,10 @@ export class CallRunner {
   }
 
   private answer(call: SimCall): Promise<void> {
-    return deliverAnswer(this.ctx, call);
+    call.playback = deliverAnswer(this.ctx, call)
+      .then((ncco) => (ncco === undefined ? undefined : playNcco(this.ctx, call, ncco)))
+      .catch(() => undefined);
+    return call.playback;
   }
 }
 

@@ -44,7 +44,7 @@ async function postOnce(ctx: RunnerContext, call: SimCall, event: PlannedEvent, 
 }
 
 /** Fetches the NCCO from answer_url (or logs the inline NCCO of a direct call) when the callee answers. */
-export async function deliverAnswer(ctx: RunnerContext, call: SimCall): Promise<void> {
+export async function deliverAnswer(ctx: RunnerContext, call: SimCall): Promise<unknown> {
   const at = Date.now();
   if (!call.answerUrl) {
     ctx.callbacks.push({
@@ -56,9 +56,9 @@ export async function deliverAnswer(ctx: RunnerContext, call: SimCall): Promise<
       status: 200,
       ncco: call.ncco,
     });
-    return;
+    return call.ncco;
   }
-  if (!ctx.options().fetchAnswerUrl) return;
+  if (!ctx.options().fetchAnswerUrl) return undefined;
   const query = { to: call.to, from: call.from, uuid: call.uuid, conversation_uuid: call.conversationUuid };
   const regional = { ...query, region_url: 'https://api-eu-3.vonage.com' };
   const url = call.answerMethod === 'GET' ? withQuery(call.answerUrl, regional) : call.answerUrl;
@@ -81,8 +81,10 @@ export async function deliverAnswer(ctx: RunnerContext, call: SimCall): Promise<
     const ncco = parseJson(text);
     const nccoValid = nccoSchema.safeParse(ncco).success;
     ctx.callbacks.push({ ...entry, status: response.statusCode, ncco, nccoValid });
+    return nccoValid ? ncco : undefined;
   } catch (thrown) {
     ctx.callbacks.push({ ...entry, status: 0, error: (thrown as Error).message });
+    return undefined;
   }
 }
 

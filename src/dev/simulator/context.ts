@@ -3,6 +3,7 @@ import type { CallRunner } from './call-runner.ts';
 import type { QuotaCounter, RollingWindow, SpikeArrest } from './limits.ts';
 import type { SimulatorOptions } from './options.ts';
 import type { Dice } from './random.ts';
+import type { RecordingStore } from './recordings.ts';
 import type { BoundedLog, LoggedCallback, LoggedRequest } from './request-log.ts';
 import type { TokenStore } from './token-store.ts';
 
@@ -32,4 +33,8 @@ export interface SimContext {
   requests: BoundedLog<LoggedRequest>;
   callbacks: BoundedLog<LoggedCallback>;
   agent: Agent;
+  /** Recordings of `record` actions, served at /v1/files/{uuid}. */
+  recordings: RecordingStore;
+  /** The simulator's base URL. */
+  baseUrl(): string;
 }

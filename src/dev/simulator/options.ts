@@ -20,6 +20,14 @@ export const SIMULATED_OUTCOMES = [
 export type SimulatedOutcome = (typeof SIMULATED_OUTCOMES)[number];
 
 const share = z.number().min(0).max(1);
+
+/** What a simulated callee answers an `input` action with: keys, words, or nothing. */
+export const simInputSchema = z.union([
+  z.strictObject({ dtmf: z.string().regex(/^[0-9*#]{1,20}$/) }),
+  z.strictObject({ speech: z.string().min(1).max(500), confidence: z.number().min(0).max(1).optional() }),
+  z.strictObject({ timeout: z.literal(true) }),
+]);
+export type SimInput = z.infer<typeof simInputSchema>;
 const outcome = z.enum(SIMULATED_OUTCOMES);
 const delayRange = z
   .strictObject({ min: z.number().int().min(0).max(60_000), max: z.number().int().min(0).max(60_000) })
@@ -60,6 +68,15 @@ export const simulatorOptionsSchema = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).optional(),
   /** Relative weights of outcomes for calls without a per-number override. */
   outcomes: z.partialRecord(outcome, z.number().min(0)),
+  /**
+   * Answers to `input` actions by called-number suffix (digits; the longest matching suffix wins,
+   * so "1" means every number ending in 1); a list answers the 1st, 2nd, … input of a call.
+   */
+  inputsByNumber: z.record(z.string().regex(/^\d+$/), z.union([simInputSchema, z.array(simInputSchema).min(1)])),
+  /** The answer of numbers no `inputsByNumber` suffix matches. */
+  defaultInput: simInputSchema,
+  /** A recording older than this answers 410 Gone (Vonage deletes recordings after a while). */
+  recordingTtlMs: z.number().int().min(0),
   /** Outcome by called number (digits only), overriding the mix. */
   outcomesByNumber: z.record(z.string().regex(/^\d+$/), outcome),
   /** Multiplies every realistic delay (ringing, answer, talk time): 0.01 makes a 30 s call last 0.3 s. */
@@ -108,6 +125,9 @@ export const DEFAULT_SIMULATOR_OPTIONS: SimulatorOptions = {
   quotaResetFormat: 'epoch-ms',
   outcomes: { answered: 70, machine: 5, busy: 8, unanswered: 7, timeout: 4, failed: 3, rejected: 3 },
   outcomesByNumber: {},
+  inputsByNumber: {},
+  defaultInput: { dtmf: '1' },
+  recordingTtlMs: 24 * 3600 * 1000,
   timeScale: 1,
   numericStyle: 'mixed',
   apiKey: 'simkey01',

@@ -20,7 +20,8 @@ export interface LoggedRequest {
 /** One callback the simulator made: an event POST or an answer_url GET. */
 export interface LoggedCallback {
   at: number;
-  kind: 'event' | 'answer';
+  /** `input`: an input action's result posted; `record`: a record event posted. */
+  kind: 'event' | 'answer' | 'input' | 'record';
   uuid: string;
   attempt?: string;
   url: string;
@@ -34,6 +35,8 @@ export interface LoggedCallback {
   nccoValid?: boolean;
   error?: string;
   signed?: boolean;
+  /** For kind 'input': ms until the reply NCCO arrived. */
+  latencyMs?: number;
 }
 
 /** An append-only log bounded to `max` entries (oldest dropped). */

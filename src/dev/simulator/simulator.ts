@@ -12,6 +12,7 @@ import { type Exchange, problem, readExchange, send } from './exchange.ts';
 import { QuotaCounter, RollingWindow, SpikeArrest } from './limits.ts';
 import { DEFAULT_SIMULATOR_OPTIONS, mergeOptions, type SimulatorOptions } from './options.ts';
 import { createDice } from './random.ts';
+import { RecordingStore } from './recordings.ts';
 import { BoundedLog, type LoggedCallback, type LoggedRequest } from './request-log.ts';
 import type { Simulator } from './simulator-types.ts';
 import { handleToken, TOKEN_PATH } from './token-route.ts';
@@ -24,6 +25,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   const initial = mergeOptions(DEFAULT_SIMULATOR_OPTIONS, overrides);
   let options = initial;
   const agent = new Agent({ keepAliveTimeout: 4_000, connectTimeout: 1_000 }); // Vonage: 1 s to connect to a webhook
+  const baseUrl = { current: '' };
   const ctx: SimContext = {
     options: () => options,
     consume(knob) {
@@ -41,6 +43,8 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
     requests: new BoundedLog<LoggedRequest>(() => options.maxLogEntries),
     callbacks: new BoundedLog<LoggedCallback>(() => options.maxLogEntries),
     agent,
+    recordings: new RecordingStore(),
+    baseUrl: () => baseUrl.current,
   };
   ctx.runner = new CallRunner(ctx);
   const simulatorRef: { current?: Simulator } = {};
@@ -52,6 +56,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${initial.host.includes(':') ? `[${initial.host}]` : initial.host}:${port}`;
+  baseUrl.current = url;
   let closing: Promise<void> | undefined;
 
   const simulator: Simulator = {
@@ -76,6 +81,7 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
       ctx.spike.reset();
       ctx.quota.reset(Date.now());
       ctx.applications.clear();
+      ctx.recordings.clear();
     },
     close() {
       closing ??= (async () => {
@@ -127,12 +133,22 @@ function logEntry(exchange: Exchange, receivedAt: number): LoggedRequest {
 
 const CALL = /^\/(voice|v1)\/calls\/([^/]+)$/;
 const APPLICATION = /^\/applications(?:\/([^/]+))?$/;
+/** A recording URL (Vonage: https://api.nexmo.com/v1/files/{uuid}). */
+const FILE = /^\/v1\/files\/([^/]+)$/;
 
 async function route(ctx: SimContext, exchange: Exchange): Promise<void> {
   const { method, path } = exchange;
   // KPN's header set goes on every answer of its proxy, refusals included; Vonage direct sends none.
   if (!path.startsWith('/v1/')) setQuotaHeaders(ctx, exchange, Date.now());
   if (path === TOKEN_PATH) return handleToken(ctx, exchange);
+  // Recordings: the file URL checks its own JWT; KPN's GET /jwt passes the OAuth gate first.
+  const fileMatch = FILE.exec(path);
+  if (fileMatch && method === 'GET')
+    return ctx.recordings.serve(exchange, fileMatch[1] as string, ctx.options().recordingTtlMs);
+  if (path === '/jwt' && method === 'GET') {
+    if (await passGate(ctx, exchange, false)) await ctx.recordings.issueJwt(exchange);
+    return;
+  }
   const callMatch = CALL.exec(path);
   const appMatch = APPLICATION.exec(path);
   const isCreate = method === 'POST' && (path === '/voice/calls' || path === '/v1/calls');
