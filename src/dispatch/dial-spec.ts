@@ -18,6 +18,8 @@ export interface DialSpec {
   status: string;
   callUuid: string | null;
   dialStartedAt: Date | null;
+  /** When the attempt became due (a reminder's run time, a retry's time); for lateness metrics. */
+  dueAt: Date;
   /** How long ago the last dial started, by Postgres's clock (no skew between machines). */
   dialingForMs: number | null;
   recipientId: string | null;
@@ -36,6 +38,7 @@ export async function loadDialSpec(db: DbOrTrx, attemptId: string): Promise<Dial
   const attempt = await db
     .selectFrom('call_attempts')
     .select(['id', 'status', 'call_uuid', 'dial_started_at', 'campaign_id', 'recipient_id', 'reminder_id', 'to_number'])
+    .select('due_at')
     .select(sql<string | null>`extract(epoch from now() - dial_started_at) * 1000`.as('dialing_for_ms'))
     .where('id', '=', attemptId)
     .executeTakeFirst();
@@ -45,6 +48,7 @@ export async function loadDialSpec(db: DbOrTrx, attemptId: string): Promise<Dial
     status: attempt.status,
     callUuid: attempt.call_uuid,
     dialStartedAt: attempt.dial_started_at,
+    dueAt: attempt.due_at,
     dialingForMs: attempt.dialing_for_ms === null ? null : Number(attempt.dialing_for_ms),
     recipientId: attempt.recipient_id,
     // Stored by intake after toE164 normalization.
@@ -73,7 +77,10 @@ async function loadCampaignPart(
   db: DbOrTrx,
   campaignId: string,
   recipientId: string | null,
-  common: Pick<DialSpec, 'attemptId' | 'status' | 'callUuid' | 'dialStartedAt' | 'dialingForMs' | 'recipientId' | 'to'>,
+  common: Pick<
+    DialSpec,
+    'attemptId' | 'status' | 'callUuid' | 'dialStartedAt' | 'dueAt' | 'dialingForMs' | 'recipientId' | 'to'
+  >,
 ): Promise<DialSpec | undefined> {
   const campaign = await db
     .selectFrom('campaigns')
