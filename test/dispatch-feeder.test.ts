@@ -1,8 +1,10 @@
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pumpOnce } from '../src/dispatch/fair-pump.ts';
 import { createFeeder, type FeederDeps } from '../src/dispatch/feeder.ts';
-import { completeFinishedCampaigns, dueCampaignIds, queueDueRecipients } from '../src/dispatch/feeder-repository.ts';
+import { completeFinishedCampaigns, dueCampaigns, queueDueRecipients } from '../src/dispatch/feeder-repository.ts';
+import { FairShare } from '../src/queue/fair-share.ts';
 import { CAMPAIGN_PRIORITY } from '../src/queue/jobs.ts';
 import { type CallQueue, createCallQueue } from '../src/queue/queue.ts';
 import { createLogger } from '../src/shared/logger.ts';
@@ -13,6 +15,8 @@ describe('feeder', () => {
   let database: TestDatabase;
   let redis: Redis;
   let queue: CallQueue;
+  let fair: FairShare;
+  const pump = () => pumpOnce({ fair, queue, logger: createLogger({ level: 'silent' }), pipeTarget: 1000 });
   const hungUp: string[] = [];
   let deps: FeederDeps;
 
@@ -20,9 +24,11 @@ describe('feeder', () => {
     database = await createTestDatabase();
     redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
     queue = createCallQueue(redis, testRedisPrefix());
+    fair = new FairShare(redis, testRedisPrefix());
     deps = {
       db: database.db,
       queue,
+      fair,
       gateway: { hangup: async (uuid) => void hungUp.push(uuid) },
       logger: createLogger({ level: 'silent' }),
       window: 5,
@@ -48,6 +54,7 @@ describe('feeder', () => {
     const attempts = await attemptsOf(campaignId);
     expect(attempts).toHaveLength(5);
     expect(attempts.every((a) => a.status === 'queued' && a.attempt_no === 1)).toBe(true);
+    await pump();
     const job = await queue.getJob(attempts[0]!.id);
     expect(job?.data).toEqual({ attemptId: attempts[0]!.id, v: 1 });
     expect(job?.opts.priority).toBe(CAMPAIGN_PRIORITY);
@@ -86,6 +93,7 @@ describe('feeder', () => {
     const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_616_000_000 });
     const feeder = createFeeder({ ...deps, staleMs: 0 });
     await feeder.feedOnce();
+    await pump();
     const [attempt] = await attemptsOf(campaignId);
     await queue.remove(attempt!.id);
     expect(await queue.getJob(attempt!.id)).toBeUndefined();
@@ -94,6 +102,7 @@ describe('feeder', () => {
     );
     const report = await feeder.feedOnce();
     expect(report.requeued).toBeGreaterThanOrEqual(1);
+    await pump();
     expect((await queue.getJob(attempt!.id))?.data.attemptId).toBe(attempt!.id);
   });
 
@@ -167,7 +176,7 @@ describe('feeder', () => {
 
   it('queues nothing for a campaign paused after the feeder read the campaign list', async () => {
     const { campaignId } = await seedCampaign(database.db, { recipients: 3, firstNumber: 31_619_100_000 });
-    expect(await dueCampaignIds(database.db, 1000)).toContain(campaignId);
+    expect((await dueCampaigns(database.db, 1000, 5)).map((c) => c.id)).toContain(campaignId);
     await database.db.updateTable('campaigns').set({ status: 'paused' }).where('id', '=', campaignId).execute();
     expect(await queueDueRecipients(database.db, campaignId, 5, 3)).toEqual([]);
     expect(await attemptsOf(campaignId)).toHaveLength(0);

@@ -1,29 +1,114 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db, DbOrTrx } from '../db/connect.ts';
+import type { CallWindowJson } from '../db/database.ts';
+
+/** A campaign the feeder may feed, with what the fair-share scheduler needs to know of it. */
+export interface DueCampaign {
+  id: string;
+  apiKeyId: string;
+  weight: number;
+  priority: number;
+  maxCallsPerSecond: number | null;
+  callWindow: CallWindowJson | null;
+  timezone: string;
+}
 
 /**
- * Running campaigns whose start time has come and that have a due pending recipient, oldest
- * start first (campaigns with nothing due do not take a place in the pass).
+ * Running campaigns whose start time has come, that have a due pending recipient and room in
+ * their window (fewer than `window` queued attempts), least recently fed first. Full campaigns
+ * and campaigns whose calling window is closed (`feed_after`) take no place in the pass, and
+ * `fed_at` rotates the rest: however many run, each due one is fed within
+ * ceil(candidates / limit) passes. `onlyNew` keeps campaigns never fed (the fast lane).
  */
-export async function dueCampaignIds(db: DbOrTrx, limit: number): Promise<string[]> {
-  const rows = await db
-    .selectFrom('campaigns as c')
-    .select('c.id')
-    .where('c.status', '=', 'running')
-    .where('c.start_at', '<=', sql<Date>`now()`)
-    .where(({ exists, selectFrom }) =>
-      exists(
-        selectFrom('recipients as r')
-          .select(sql`1`.as('one'))
-          .whereRef('r.campaign_id', '=', 'c.id')
-          .where('r.status', '=', 'pending')
-          .where(sql<boolean>`(r.next_attempt_at is null or r.next_attempt_at <= now())`),
-      ),
-    )
-    .orderBy('c.start_at')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => row.id);
+export async function dueCampaigns(
+  db: DbOrTrx,
+  limit: number,
+  window: number,
+  onlyNew = false,
+): Promise<DueCampaign[]> {
+  const rows = await sql<{
+    id: string;
+    api_key_id: string;
+    weight: number;
+    priority: number;
+    max_calls_per_second: number | null;
+    call_window: CallWindowJson | null;
+    timezone: string;
+  }>`
+    select c.id, c.api_key_id, k.weight, c.priority, c.max_calls_per_second, c.call_window, c.timezone
+    from campaigns c join api_keys k on k.id = c.api_key_id
+    where c.status = 'running' and c.start_at <= now()
+      and (c.feed_after is null or c.feed_after <= now())
+      and (${onlyNew} = false or c.fed_at is null)
+      and exists (
+        select 1 from recipients r
+        where r.campaign_id = c.id and r.status = 'pending'
+          and (r.next_attempt_at is null or r.next_attempt_at <= now()))
+      and (select count(*) from (
+        select 1 from call_attempts a where a.campaign_id = c.id and a.status = 'queued' limit ${window}) q) < ${window}
+    order by c.fed_at nulls first, c.start_at
+    limit ${limit}`.execute(db);
+  return rows.rows.map((row) => ({
+    id: row.id,
+    apiKeyId: row.api_key_id,
+    weight: row.weight,
+    priority: row.priority,
+    maxCallsPerSecond: row.max_calls_per_second,
+    callWindow: row.call_window,
+    timezone: row.timezone,
+  }));
+}
+
+/**
+ * Stamps campaigns as looked at (the round robin), and those whose window is closed with when
+ * it opens. Rows locked by an upload are skipped, not waited for: they keep their place.
+ */
+export async function markFed(
+  db: DbOrTrx,
+  ids: readonly string[],
+  feedAfter: ReadonlyMap<string, Date>,
+): Promise<void> {
+  if (ids.length === 0) return;
+  const after = ids.map((id) => feedAfter.get(id)?.toISOString() ?? null);
+  await sql`
+    update campaigns c set fed_at = now(), feed_after = v.after
+    from (select * from unnest(${ids}::uuid[], ${after}::timestamptz[]) as t(id, after)) v
+    where c.id = v.id
+      and c.id in (select id from campaigns where id = any(${ids}::uuid[]) for no key update skip locked)`.execute(db);
+}
+
+/** Whether a campaign has a pending recipient with a zone of its own (its window differs). */
+export async function hasOwnZones(db: DbOrTrx, campaignId: string): Promise<boolean> {
+  const row = await sql<{ one: number }>`
+    select 1 as one from recipients
+    where campaign_id = ${campaignId} and status = 'pending' and timezone is not null limit 1`.execute(db);
+  return row.rows.length > 0;
+}
+
+/** The fair-share facts of campaigns (for attempts offered again after a loss). */
+export async function campaignsForOffer(db: DbOrTrx, ids: readonly string[]): Promise<DueCampaign[]> {
+  if (ids.length === 0) return [];
+  const rows = await sql<{
+    id: string;
+    api_key_id: string;
+    weight: number;
+    priority: number;
+    max_calls_per_second: number | null;
+    call_window: CallWindowJson | null;
+    timezone: string;
+  }>`
+    select c.id, c.api_key_id, k.weight, c.priority, c.max_calls_per_second, c.call_window, c.timezone
+    from campaigns c join api_keys k on k.id = c.api_key_id
+    where c.id = any(${ids}::uuid[])`.execute(db);
+  return rows.rows.map((row) => ({
+    id: row.id,
+    apiKeyId: row.api_key_id,
+    weight: row.weight,
+    priority: row.priority,
+    maxCallsPerSecond: row.max_calls_per_second,
+    callWindow: row.call_window,
+    timezone: row.timezone,
+  }));
 }
 
 /**
@@ -79,8 +164,13 @@ export async function queueDueRecipients(db: Db, campaignId: string, window: num
  * uuid past the reconcile grace (their job went with it). Touches them so the next pass looks
  * at others: re-adding is idempotent by jobId, so the cost of a false positive is one no-op add.
  */
-export async function claimStaleAttempts(db: Db, staleMs: number, graceMs: number, limit: number): Promise<string[]> {
-  const rows = await sql<{ id: string }>`
+export async function claimStaleAttempts(
+  db: Db,
+  staleMs: number,
+  graceMs: number,
+  limit: number,
+): Promise<Array<{ id: string; campaignId: string | null }>> {
+  const rows = await sql<{ id: string; campaign_id: string | null }>`
     with stale as (
       (select id from call_attempts
         where status = 'queued' and campaign_id is not null
@@ -94,8 +184,8 @@ export async function claimStaleAttempts(db: Db, staleMs: number, graceMs: numbe
         order by dial_started_at limit ${limit})
     )
     update call_attempts a set updated_at = now() from stale where a.id = stale.id
-    returning a.id`.execute(db);
-  return rows.rows.map((row) => row.id);
+    returning a.id, a.campaign_id`.execute(db);
+  return rows.rows.map((row) => ({ id: row.id, campaignId: row.campaign_id }));
 }
 
 /**

@@ -1,27 +1,35 @@
 import type { Db } from '../db/connect.ts';
 import type { GatewayClient } from '../gateway/types.ts';
-import { CAMPAIGN_PRIORITY, type CallJobData, callJobId } from '../queue/jobs.ts';
+import type { FairCampaign, FairShare } from '../queue/fair-share.ts';
+import { type CallJobData, callJobId, REMINDER_PRIORITY } from '../queue/jobs.ts';
 import type { CallQueue } from '../queue/queue.ts';
+import { windowState } from '../shared/call-window.ts';
 import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { runPeriodically } from '../shared/periodic.ts';
 import {
+  campaignsForOffer,
   claimStaleAttempts,
   completeFinishedCampaigns,
-  dueCampaignIds,
+  type DueCampaign,
+  dueCampaigns,
+  hasOwnZones,
   liveCallsOfCancelledCampaigns,
+  markFed,
   queueDueRecipients,
 } from './feeder-repository.ts';
 
 /**
- * The feeder moves due recipients from Postgres into the call queue, a bounded window per
- * campaign at a time, so Redis holds at most FEEDER_WINDOW waiting jobs per campaign however
- * long the list. One runs in every worker process; they share the work safely (advisory lock
- * per campaign, `skip locked` per recipient, jobs idempotent by attempt id).
+ * The feeder moves due recipients from Postgres into the fair-share scheduler (queue/fair-share.ts),
+ * a bounded window per campaign at a time, so Redis holds at most `window` waiting attempts per
+ * campaign however long the list; the fair pump moves them on into BullMQ. One runs in every
+ * worker process; they share the work safely (advisory lock per campaign, `skip locked` per
+ * recipient, offers idempotent by attempt id).
  */
 export interface FeederDeps {
   db: Db;
   queue: CallQueue;
+  fair: FairShare;
   gateway: Pick<GatewayClient, 'hangup'>;
   logger: Logger;
   /** Most queued attempts per campaign (FEEDER_WINDOW). */
@@ -41,8 +49,11 @@ export interface FeedReport {
   hungUp: number;
 }
 
-// Campaigns looked at per pass; the oldest start first, so none starves.
+// Campaigns looked at per pass, least recently fed first (a round robin), so none starves.
 const CAMPAIGNS_PER_PASS = 50;
+// The fast lane: campaigns never fed are looked at this often, so a new one's first call is not
+// a whole feeder interval away.
+const NEW_CAMPAIGN_INTERVAL_MS = 200;
 // A hang-up that did not end the call is tried again after this long (its webhook may lag).
 const HANGUP_RETRY_MS = 30_000;
 
@@ -50,15 +61,63 @@ export function createFeeder(deps: FeederDeps) {
   const hangups = new Map<string, number>();
   const batch = deps.batch ?? 200;
 
-  async function enqueue(attemptIds: readonly string[]): Promise<void> {
-    if (attemptIds.length === 0) return;
-    await deps.queue.addBulk(
-      attemptIds.map((attemptId) => ({
-        name: 'call',
-        data: { attemptId, v: 1 } satisfies CallJobData,
-        opts: { jobId: callJobId(attemptId), priority: CAMPAIGN_PRIORITY },
-      })),
+  /** Stale attempts: a campaign's go back to the scheduler, a reminder's straight to BullMQ. */
+  async function requeue(stale: ReadonlyArray<{ id: string; campaignId: string | null }>): Promise<void> {
+    const reminders = stale.filter((row) => row.campaignId === null).map((row) => row.id);
+    if (reminders.length > 0) {
+      await deps.queue.addBulk(
+        reminders.map((attemptId) => ({
+          name: 'call',
+          data: { attemptId, v: 1 } satisfies CallJobData,
+          opts: { jobId: callJobId(attemptId), priority: REMINDER_PRIORITY },
+        })),
+      );
+    }
+    const byCampaign = Map.groupBy(
+      stale.filter((row) => row.campaignId !== null),
+      (row) => row.campaignId as string,
     );
+    for (const campaign of await campaignsForOffer(deps.db, [...byCampaign.keys()])) {
+      const ids = (byCampaign.get(campaign.id) ?? []).map((row) => row.id);
+      await deps.fair.offer(fairFacts(campaign), ids);
+    }
+  }
+
+  /**
+   * When the campaign's calling window (in its own zone) is closed, the time it opens: the
+   * campaign is not fed until then, so its attempts do not pile up in Redis and flood the pipe at
+   * the opening. Recipients with their own zone are left to the worker (it delays their jobs).
+   */
+  async function closedUntil(campaign: DueCampaign): Promise<Date | undefined> {
+    const state = windowState(new Date(), campaign.callWindow, campaign.timezone);
+    if (state.open) return undefined;
+    return (await hasOwnZones(deps.db, campaign.id)) ? undefined : state.opensAt;
+  }
+
+  async function feedCampaigns(campaigns: readonly DueCampaign[]): Promise<number> {
+    let queued = 0;
+    const feedAfter = new Map<string, Date>();
+    for (const campaign of campaigns) {
+      const opensAt = await closedUntil(campaign);
+      if (opensAt) {
+        feedAfter.set(campaign.id, opensAt);
+        continue;
+      }
+      const ids = await queueDueRecipients(deps.db, campaign.id, deps.window, batch);
+      await deps.fair.offer(fairFacts(campaign), ids);
+      queued += ids.length;
+    }
+    await markFed(
+      deps.db,
+      campaigns.map((campaign) => campaign.id),
+      feedAfter,
+    );
+    return queued;
+  }
+
+  /** Campaigns never fed yet: their first recipients, between full passes. */
+  async function feedNew(): Promise<number> {
+    return feedCampaigns(await dueCampaigns(deps.db, CAMPAIGNS_PER_PASS, deps.window, true));
   }
 
   async function hangUpCancelled(): Promise<number> {
@@ -80,21 +139,26 @@ export function createFeeder(deps: FeederDeps) {
 
   /** One pass: feed every due campaign, re-add stale attempts, complete and hang up. */
   async function feedOnce(): Promise<FeedReport> {
-    let queued = 0;
-    for (const campaignId of await dueCampaignIds(deps.db, CAMPAIGNS_PER_PASS)) {
-      const ids = await queueDueRecipients(deps.db, campaignId, deps.window, batch);
-      await enqueue(ids);
-      queued += ids.length;
-    }
+    const queued = await feedCampaigns(await dueCampaigns(deps.db, CAMPAIGNS_PER_PASS, deps.window));
     const stale = await claimStaleAttempts(deps.db, deps.staleMs ?? 30_000, deps.reconcileGraceMs, batch);
-    await enqueue(stale);
+    await requeue(stale);
     const completed = await completeFinishedCampaigns(deps.db);
     for (const id of completed) deps.logger.info({ campaignId: id }, 'campaign completed');
     const hungUp = await hangUpCancelled();
     return { queued, requeued: stale.length, completed: completed.length, hungUp };
   }
 
-  return { feedOnce };
+  return { feedOnce, feedNew };
+}
+
+function fairFacts(campaign: DueCampaign): FairCampaign {
+  return {
+    campaignId: campaign.id,
+    apiKeyId: campaign.apiKeyId,
+    weight: campaign.weight,
+    priority: campaign.priority,
+    maxCallsPerSecond: campaign.maxCallsPerSecond,
+  };
 }
 
 export interface RunningFeeder {
@@ -105,7 +169,7 @@ export interface RunningFeeder {
 export function startFeeder(deps: FeederDeps, intervalMs: number): RunningFeeder {
   const feeder = createFeeder(deps);
   const log = deps.logger.child({ component: 'feeder' });
-  return runPeriodically(async () => {
+  const full = runPeriodically(async () => {
     try {
       const report = await feeder.feedOnce();
       if (report.queued || report.requeued || report.completed || report.hungUp) log.debug(report, 'feeder pass');
@@ -113,4 +177,19 @@ export function startFeeder(deps: FeederDeps, intervalMs: number): RunningFeeder
       log.warn({ err: coerceError(thrown).message }, 'feeder pass failed');
     }
   }, intervalMs);
+  const fast = runPeriodically(
+    async () => {
+      try {
+        await feeder.feedNew();
+      } catch (thrown) {
+        log.warn({ err: coerceError(thrown).message }, 'feeder pass for new campaigns failed');
+      }
+    },
+    Math.min(intervalMs, NEW_CAMPAIGN_INTERVAL_MS),
+  );
+  return {
+    async close() {
+      await Promise.all([full.close(), fast.close()]);
+    },
+  };
 }

@@ -1,10 +1,12 @@
 import { Worker } from 'bullmq';
 import { requireSettings } from '../config/config.ts';
 import { type CallProcessorDeps, type JobResult, processCallJob } from '../dispatch/call-processor.ts';
+import { pipeTargetFor, startFairPump } from '../dispatch/fair-pump.ts';
 import { startFeeder } from '../dispatch/feeder.ts';
 import { type CallLimiter, createCallLimiter } from '../dispatch/rate-limiter.ts';
 import { startSilentCallCheck } from '../dispatch/silent-calls.ts';
 import type { GatewayClient, Quota } from '../gateway/types.ts';
+import { FairShare } from '../queue/fair-share.ts';
 import { CALL_QUEUE, type CallJobData } from '../queue/jobs.ts';
 import { callBackoffMs, createCallQueue } from '../queue/queue.ts';
 import { startReminderScheduler } from '../reminders/reminder-jobs.ts';
@@ -86,17 +88,21 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
   worker.on('failed', (job, err) =>
     logger.warn({ attemptId: job?.data.attemptId, err: err.message }, 'call job failed'),
   );
+  const fair = new FairShare(runtime.redis(), config.redisKeyPrefix);
   const feeder = startFeeder(
     {
       db: runtime.db,
       queue,
+      fair,
       gateway,
       logger,
-      window: config.feederWindow,
+      window: campaignWindow(config.feederWindow, config.callsPerSecond),
       reconcileGraceMs: config.reconcileGraceMs,
     },
     config.feederIntervalMs,
   );
+  // Fills BullMQ from the fair-share scheduler, a short pipe at a time (dispatch/README.md).
+  const pump = startFairPump({ fair, queue, logger, pipeTarget: pipeTargetFor(config.callsPerSecond) });
   // Reminder attempts share the queue; their scheduler runs in every worker process too.
   const reminders = startReminderScheduler({ db: runtime.db, queue, logger });
   // Calls silent for 5 graces (default 5 min) are asked about: their webhooks may be lost for good.
@@ -121,7 +127,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     metrics,
     close() {
       closing ??= (async () => {
-        await Promise.all([feeder.close(), reminders.close(), silentCalls.close(), metrics?.close()]);
+        await Promise.all([feeder.close(), pump.close(), reminders.close(), silentCalls.close(), metrics?.close()]);
         // In parallel: the limiter rejects jobs still waiting for a slot, so the worker's close
         // (which waits for active jobs) is not held up by a queue of not-yet-started calls.
         await Promise.all([worker.close(), limiter.close()]);
@@ -131,4 +137,13 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
       return closing;
     },
   };
+}
+
+/**
+ * Attempts held per campaign in the fair-share scheduler: FEEDER_WINDOW at most, but no more
+ * than 5 s of the whole rate (at least 20), refilled every feeder pass. A small window is what
+ * keeps 1,000 campaigns' waiting attempts (and a calling window's opening) from crowding Redis.
+ */
+function campaignWindow(feederWindow: number, callsPerSecond: number): number {
+  return Math.min(feederWindow, Math.max(20, Math.ceil(callsPerSecond * 5)));
 }
