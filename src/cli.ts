@@ -29,11 +29,12 @@ const commands: Record<string, Command> = {
     },
   },
   keys: {
-    summary: 'Create an API key; it is printed once, only its hash is stored',
-    usage: 'callcast keys create <name>',
+    summary: 'Create an API key (printed once, only its hash is stored); set its fair-share weight',
+    usage: 'callcast keys create <name> | keys weight <key-name> <n>',
     needs: ['DATABASE_URL'],
     async run(args, env) {
       const [action, ...nameParts] = args;
+      if (action === 'weight') return runKeyWeight(nameParts, env, this.usage);
       const name = nameParts.join(' ').trim();
       if (action !== 'create' || !name) throw usageError(this.usage);
       const runtime = createRuntime(loadConfig(env, this.needs));
@@ -129,6 +130,21 @@ function intFlag(args: string[], name: string, fallback: number, min: number, ma
     throw new CliError(EXIT.usage, 'usage', `${name} takes a whole number from ${min} to ${max}`);
   }
   return value;
+}
+
+/** `keys weight <key-name> <n>`: the key's share of the rate against other keys (default 1). */
+async function runKeyWeight(args: string[], env: NodeJS.ProcessEnv, usage: string): Promise<number> {
+  const { parseWeightArgs, setKeyWeight } = await import('./keys/key-weight.ts');
+  const parsed = parseWeightArgs(args);
+  if (!parsed) throw usageError(usage);
+  const runtime = createRuntime(loadConfig(env, ['DATABASE_URL']));
+  try {
+    const keys = await setKeyWeight(runtime.db, parsed.name, parsed.weight);
+    console.log(JSON.stringify({ name: parsed.name, weight: parsed.weight, keys: keys.map((key) => key.id) }));
+  } finally {
+    await runtime.close();
+  }
+  return 0;
 }
 
 function usageError(usage: string): CliError {

@@ -58,6 +58,14 @@ describe('Bull Board at /admin/queues', () => {
       expect(calls?.counts.delayed).toBe(1);
     });
 
+    it('is read-only: a change through the board is refused and the queue keeps its jobs', async () => {
+      const authorization = `Bearer ${ADMIN_TOKEN}`;
+      const url = `/admin/queues/api/queues/${encodeURIComponent(harness.queue.name)}/promote`;
+      const response = await harness.app.inject({ method: 'PUT', url, headers: { authorization } });
+      expect(response.statusCode).toBe(405);
+      expect(await harness.queue.getDelayedCount()).toBe(1);
+    });
+
     it('accepts the token as the basic-auth password (any user name), and serves the board assets', async () => {
       const authorization = basic('operator', ADMIN_TOKEN);
       const page = await harness.app.inject({ url: '/admin/queues', headers: { authorization } });

@@ -13,6 +13,8 @@ export interface ApiKeysTable {
   key_hash: string;
   created_at: Generated<Date>;
   revoked_at: Timestamp | null;
+  /** 0020: share of the create-call rate against other keys with due work (default 1). */
+  weight: Generated<number>;
 }
 
 export type CampaignStatus = 'running' | 'paused' | 'cancelled' | 'completed';
@@ -39,6 +41,14 @@ export type RecipientOutcome = AttemptOutcome | 'suppressed';
 export interface CampaignsTable {
   id: Generated<string>;
   api_key_id: string;
+  /** 0020: within its key, a higher priority goes first (default 0). */
+  priority: Generated<number>;
+  /** 0020: optional cap below the account's rate, create-calls per second. */
+  max_calls_per_second: ColumnType<number | null, number | null | undefined, number | null>;
+  /** 0020: when the feeder last looked at it (its round robin). */
+  fed_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  /** 0020: calling window closed in the campaign's zone: not fed before this. */
+  feed_after: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   name: string;
   from_number: string;
   ncco: Json<unknown[]> | null;
