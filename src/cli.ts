@@ -65,7 +65,7 @@ const commands: Record<string, Command> = {
     usage: 'callcast simulator   (env: SIMULATOR_HOST, SIMULATOR_PORT, SIMULATOR_CALLS_PER_SECOND, SIMULATOR_*)',
     needs: [],
     async run(_args, env) {
-      const { runSimulatorCommand } = await import('./dev/simulator/simulator-command.ts');
+      const { runSimulatorCommand } = await devTool(() => import('./dev/simulator/simulator-command.ts'));
       return runSimulatorCommand(env);
     },
   },
@@ -97,7 +97,7 @@ const commands: Record<string, Command> = {
     usage: 'callcast demo [--recipients 30] [--workers 2] [--timeout 180]',
     needs: [],
     async run(args, env) {
-      const { runDemo } = await import('./dev/demo/demo.ts');
+      const { runDemo } = await devTool(() => import('./dev/demo/demo.ts'));
       return runDemo(env, {
         recipients: intFlag(args, '--recipients', 30, 1, 10_000),
         workers: intFlag(args, '--workers', 2, 1, 16),
@@ -130,6 +130,16 @@ function intFlag(args: string[], name: string, fallback: number, min: number, ma
     throw new CliError(EXIT.usage, 'usage', `${name} takes a whole number from ${min} to ${max}`);
   }
   return value;
+}
+
+/** Dev tooling (src/dev) is not in the production image: say so instead of a module error. */
+async function devTool<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new CliError(EXIT.usage, 'usage', 'This command is dev tooling (src/dev), left out of the production image.');
+  }
 }
 
 /** `keys weight <key-name> <n>`: the key's share of the rate against other keys (default 1). */
