@@ -39,7 +39,7 @@ await runBenchmark('intake', { maxSeconds, out: args.out || undefined }, async (
     note(`rows=${rows}: ${result.seconds} s, API peak RSS ${result.apiPeakRssMb} MB, Redis ${result.redisUsedMb} MB`);
     variants.push(result);
   }
-  const target = { secondsFor1M: 60, apiPeakRssMb: 300, redisUsedMb: 64 };
+  const target = { secondsFor1M: 60, apiPeakRssMb: 250, redisUsedMb: 64 };
   const met = variants.every(
     (v) =>
       v.apiPeakRssMb <= target.apiPeakRssMb &&

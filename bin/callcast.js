@@ -15,6 +15,20 @@ if (floor && (major < Number(floor[1]) || (major === Number(floor[1]) && minor <
   process.exit(1);
 }
 
+// `callcast api` runs with a capped V8 heap (API_MAX_HEAP_MB, default 128; 0 = Node's default) so
+// a 1M-row CSV upload peaks near 250 MB RSS instead of growing into V8's default headroom: the
+// process image is replaced in place (same pid, for supervisors) by one started with the flags.
+// A heap flag already given (node --max-old-space-size, NODE_OPTIONS) wins.
+const heapMb = Number(process.env.API_MAX_HEAP_MB ?? 128);
+const heapGiven = [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((flag) =>
+  flag.includes('max-old-space-size'),
+);
+if (process.argv[2] === 'api' && heapMb > 0 && !heapGiven && typeof process.execve === 'function') {
+  // Young generation 4 MB per semi-space (default 16+): survivors of a 2,000-row batch fit in it.
+  const flags = [`--max-old-space-size=${heapMb}`, '--max-semi-space-size=4'];
+  process.execve(process.execPath, [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)]);
+}
+
 const { main } = await import('../src/cli.ts');
 
 main(process.argv.slice(2)).then(

@@ -16,7 +16,7 @@ const CSV_TYPES = ['text/csv', 'application/csv'];
 
 /** /v1/campaigns…: thin adapters over campaign-service and campaign-control. */
 export async function campaignRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const intake: IntakeDeps = { db: deps.db, defaultRegion: deps.config.defaultRegion };
+  const intake: IntakeDeps = { db: deps.db, defaultRegion: deps.config.defaultRegion, csv: deps.csvIntake };
   await v1.register(async (scope) => {
     // The raw stream is handed on unread, so an upload of any size is parsed row by row.
     scope.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));

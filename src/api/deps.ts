@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { CsvIntake } from '../campaigns/campaign-service.ts';
 import type { Config } from '../config/config.ts';
 import type { Db } from '../db/connect.ts';
+import type { RecordingFetcher } from '../gateway/recording-download.ts';
 import type { CallQueue } from '../queue/queue.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { EventBuffer } from '../webhooks/event-buffer.ts';
@@ -15,6 +17,8 @@ export interface ApiDeps {
   queue: CallQueue;
   /** Where received gateway events go beyond their own row. */
   eventIntake: EventIntake;
+  /** CSV uploads' own pool, concurrency bound and timeouts; without it they share `db`, unbounded. */
+  csvIntake?: CsvIntake;
 }
 
 export interface EventIntake {

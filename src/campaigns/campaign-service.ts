@@ -7,14 +7,24 @@ import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../shar
 import { toE164 } from '../shared/phone-number.ts';
 import { insertCampaign, lockCampaign } from './campaign-repository.ts';
 import type { CreateCampaignInput, RecipientInput } from './campaign-schema.ts';
-import { csvRecipients } from './csv-recipients.ts';
+import { type CsvTimeouts, csvRecipients } from './csv-recipients.ts';
 import { type IntakeResult, ingestRecipients } from './recipient-intake.ts';
 import type { RawRecipient } from './recipient-rows.ts';
+import type { UploadGate } from './upload-gate.ts';
 
 export interface IntakeDeps {
   db: Db;
   /** Region for numbers without a country code (config.defaultRegion). */
   defaultRegion: string;
+  /** CSV uploads: their own pool, a bound on how many run at once, and their timeouts. */
+  csv?: CsvIntake;
+}
+
+export interface CsvIntake {
+  /** A pool only CSV uploads use, so they can never take the connections webhooks need. */
+  db: Db;
+  gate: UploadGate;
+  timeouts: CsvTimeouts;
 }
 
 export interface CreatedCampaign extends IntakeResult {
@@ -88,7 +98,25 @@ export async function addRecipients(
   campaignId: string,
   source: RecipientSource,
 ): Promise<IntakeResult & { id: string }> {
-  return deps.db.transaction().execute(async (trx) => {
+  if (source.kind === 'csv' && deps.csv) {
+    const leave = deps.csv.gate.enter(apiKeyId);
+    try {
+      return await storeRecipients(deps, deps.csv.db, apiKeyId, campaignId, source);
+    } finally {
+      leave();
+    }
+  }
+  return storeRecipients(deps, deps.db, apiKeyId, campaignId, source);
+}
+
+async function storeRecipients(
+  deps: IntakeDeps,
+  db: Db,
+  apiKeyId: string,
+  campaignId: string,
+  source: RecipientSource,
+): Promise<IntakeResult & { id: string }> {
+  return db.transaction().execute(async (trx) => {
     const campaign = await lockCampaign(trx, apiKeyId, campaignId);
     if (campaign.status === 'cancelled' || campaign.status === 'completed') {
       throw new AppError('invalid_state', 409, `Campaign is ${campaign.status}; it takes no more recipients`, {
@@ -97,7 +125,7 @@ export async function addRecipients(
     }
     const rows =
       source.kind === 'csv'
-        ? csvRecipients(source.stream)
+        ? csvRecipients(source.stream, deps.csv?.timeouts)
         : source.rows.map((recipient, index): RawRecipient => ({ index, ...recipient }));
     const rejectedLimit = source.kind === 'csv' ? CSV_REJECTED_LISTED : source.rows.length;
     const target = { campaignId, apiKeyId, defaultRegion: deps.defaultRegion, rejectedLimit };

@@ -23,10 +23,64 @@ interface Columns {
   data: Array<[name: string, position: number]>;
 }
 
-export async function* csvRecipients(source: Readable): AsyncGenerator<RawRecipient> {
-  const { delimiter, stream } = await sniffDelimiter(source);
+export interface CsvTimeouts {
+  /** Ends the upload (408 `upload_timeout`) when no byte arrives for this long, in ms. */
+  idleTimeoutMs?: number;
+  /** Ends the upload (408 `upload_timeout`) when it has not ended this long after it began, in ms. */
+  timeoutMs?: number;
+}
+
+export async function* csvRecipients(source: Readable, timeouts: CsvTimeouts = {}): AsyncGenerator<RawRecipient> {
+  const { idleTimeoutMs, timeoutMs } = timeouts;
+  const abort = new AbortController();
+  const expire = (message: string) => abort.abort(new AppError('upload_timeout', 408, message));
+  // A client trickling bytes (or none) would otherwise hold its transaction, a pooled connection, for ever.
+  const deadline =
+    timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => expire(`Upload took longer than ${timeoutMs} ms`), timeoutMs);
+  // The idle clock runs only while we wait for the client's next row, not while the caller
+  // stores a batch. One coarse interval, not a timer per row: a 1M-row upload stays cheap.
+  let waitingSince: number | undefined = Date.now();
+  const idle =
+    idleTimeoutMs === undefined
+      ? undefined
+      : setInterval(
+          () => {
+            if (waitingSince !== undefined && Date.now() - waitingSince >= idleTimeoutMs) {
+              expire(`Upload sent nothing for ${idleTimeoutMs} ms`);
+            }
+          },
+          Math.max(50, Math.min(1_000, idleTimeoutMs / 10)),
+        );
+  try {
+    for await (const row of parseRecipients(source, abort.signal)) {
+      waitingSince = undefined;
+      yield row;
+      waitingSince = Date.now();
+    }
+  } finally {
+    clearInterval(idle);
+    clearTimeout(deadline);
+  }
+}
+
+/** Rejects with the signal's reason once it aborts; `work` itself is left to settle on its own. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+async function* parseRecipients(source: Readable, signal: AbortSignal): AsyncGenerator<RawRecipient> {
+  const { delimiter, stream } = await unlessAborted(sniffDelimiter(source), signal);
   const parser = parse({ bom: true, delimiter, skip_empty_lines: true, info: true, max_record_size: MAX_RECORD_BYTES });
   stream.on('error', (err) => parser.destroy(err));
+  const onAbort = () => parser.destroy(signal.reason as Error);
+  signal.addEventListener('abort', onAbort, { once: true });
   // A client that disconnects mid-upload may close the stream without an error; without this
   // the parser would wait forever for the rest of the file, holding the transaction open.
   source.on('close', () => {
@@ -49,6 +103,7 @@ export async function* csvRecipients(source: Readable): AsyncGenerator<RawRecipi
       ? new AppError('invalid_csv', 400, `Malformed CSV: ${err.message}`, { cause: err })
       : err;
   } finally {
+    signal.removeEventListener('abort', onAbort);
     stream.unpipe(parser);
     parser.destroy();
   }

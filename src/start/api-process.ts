@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiDeps } from '../api/deps.ts';
 import { buildApi } from '../api/server.ts';
+import { createUploadGate } from '../campaigns/upload-gate.ts';
+import { createDb, type Db } from '../db/connect.ts';
 import { createCallQueue } from '../queue/queue.ts';
 import { runPeriodically } from '../shared/periodic.ts';
 import { startEventApplier } from '../webhooks/event-applier.ts';
@@ -11,7 +13,10 @@ import type { Runtime } from './runtime.ts';
 // A buffered event waits at most this long after Postgres is back before it is stored.
 const BUFFER_DRAIN_INTERVAL_MS = 1_000;
 
-export type ApiParts = Omit<ApiDeps, 'eventIntake'>;
+export type ApiParts = Omit<ApiDeps, 'eventIntake' | 'csvIntake'> & {
+  /** The pool CSV uploads use; default `db` (tests). `startApi` gives them one of their own. */
+  intakeDb?: Db;
+};
 
 /**
  * The API process's app with its background loops: the event applier (stored webhook events →
@@ -23,7 +28,13 @@ export async function assembleApi(parts: ApiParts): Promise<FastifyInstance> {
   const applier = startEventApplier(db, { logger, owners: attemptOwners });
   const buffer = createEventBuffer(db, redis, config.redisKeyPrefix, logger);
   const drain = runPeriodically(() => drainBufferOnce(buffer, logger, applier.wake), BUFFER_DRAIN_INTERVAL_MS);
-  const app = await buildApi({ ...parts, eventIntake: { buffer, stored: applier.wake } });
+  const { uploads } = config;
+  const csvIntake = {
+    db: parts.intakeDb ?? db,
+    gate: createUploadGate({ total: uploads.maxConcurrent, perKey: uploads.maxPerKey }),
+    timeouts: { idleTimeoutMs: uploads.idleTimeoutMs, timeoutMs: uploads.timeoutMs },
+  };
+  const app = await buildApi({ ...parts, eventIntake: { buffer, stored: applier.wake }, csvIntake });
   // Loops first, so no applier round runs against a pool the caller is about to close.
   app.addHook('onClose', async () => {
     await Promise.all([drain.close(), applier.close()]);
@@ -36,11 +47,23 @@ export async function startApi(runtime: Runtime): Promise<number> {
   const redis = runtime.redis();
   const queue = createCallQueue(redis, runtime.config.redisKeyPrefix);
   runtime.onClose('call queue', () => queue.close());
-  const app = await assembleApi({ config: runtime.config, logger: runtime.logger, db: runtime.db, redis, queue });
+  const intakeDb = intakePool(runtime);
+  const { config, logger, db } = runtime;
+  const app = await assembleApi({ config, logger, db, intakeDb, redis, queue });
   runtime.onClose('http', () => app.close());
   await app.listen({ host: runtime.config.host, port: runtime.config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : runtime.config.port;
   runtime.logger.info({ port }, 'api listening');
   return port;
+}
+
+/**
+ * CSV uploads get a pool of their own, one connection per upload slot (+1 for the campaign
+ * lookups around them): however many uploads run, the main pool stays free for webhooks.
+ */
+function intakePool(runtime: Runtime): Db {
+  const intakeDb = createDb(runtime.config.databaseUrl as string, { max: runtime.config.uploads.maxConcurrent + 1 });
+  runtime.onClose('postgres (csv intake)', () => intakeDb.destroy());
+  return intakeDb;
 }
