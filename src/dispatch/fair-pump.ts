@@ -22,11 +22,13 @@ export interface FairPumpDeps {
 }
 
 /**
- * ceil(rate × 1.2 s) + 2: at 3/s, 6 jobs — about one in flight at the gateway (300 ms away)
- * and up to 5 waiting at the limiter, 1.7 s of work; at 100/s, 122 (30 in flight at 300 ms).
+ * ceil(rate × 0.6 s) + 2: at 3/s, 4 jobs — about one in flight at the gateway and up to three
+ * waiting at the limiter (1 s of work), so a new campaign's first call is about 1 s behind the
+ * pipe; at 100/s, 62 (30 in flight against a gateway 300 ms away, 0.3 s of work waiting). The
+ * pump refills every 100 ms, well inside the 0.3 s that keeps the limiter busy.
  */
 export function pipeTargetFor(callsPerSecond: number): number {
-  return Math.ceil(callsPerSecond * 1.2) + 2;
+  return Math.ceil(callsPerSecond * 0.6) + 2;
 }
 
 // The pump's tick: well under one slot at 3/s (333 ms), so the pipe refills before it empties.

@@ -51,7 +51,10 @@ if redis.call('ZCARD', attempts) > 0 and not redis.call('ZSCORE', campaigns, cam
   redis.call('ZADD', campaigns, (${PRIORITY_RANGE} - priority) * 1e9 + keyPass, campaign)
 end
 if redis.call('ZCARD', campaigns) > 0 and not redis.call('ZSCORE', prefix .. ':keys', key) then
-  redis.call('ZADD', prefix .. ':keys', tonumber(redis.call('GET', prefix .. ':gvt') or '0'), key)
+  -- Joins at the lowest pass of the active keys (else the last picked one's): next in line, no credit.
+  local lowest = redis.call('ZRANGE', prefix .. ':keys', 0, 0, 'WITHSCORES')
+  local pass = lowest[2] or redis.call('GET', prefix .. ':gvt') or '0'
+  redis.call('ZADD', prefix .. ':keys', tonumber(pass), key)
 end
 return added
 `;
@@ -106,7 +109,7 @@ while #picked < wanted * 2 do
     if attempt then
       picked[#picked + 1] = attempt
       picked[#picked + 1] = campaign
-      redis.call('SET', prefix .. ':gvt', pass)
+      redis.call('SET', prefix .. ':gvt', pass + 1 / tonumber(redis.call('HGET', prefix .. ':weights', key) or '1'))
       local weight = tonumber(redis.call('HGET', prefix .. ':weights', key) or '1')
       if left > 0 then redis.call('ZADD', keysSet, pass + 1 / weight, key) else redis.call('ZREM', keysSet, key) end
       got = true
