@@ -50,9 +50,9 @@ function requestValidator(
 }
 
 /**
- * Vonage's file has a known defect (SOURCES.md, "Known defect"; voice-api.md §1): the endpoint
+ * Vonage's file has a known defect (docs/gateway-facts.md §1, "Known defect of the Vonage spec"): the endpoint
  * `type` properties have no `enum`, so every `to` item matches several `oneOf` branches and any
- * strict validator rejects every create-call body. Patched in memory only, the way SOURCES.md's
+ * strict validator rejects every create-call body. Patched in memory only, the way docs/gateway-facts.md §1's
  * Prism check did: the `enum` each description ("Must be `phone`") states is added.
  */
 function patchEndpointTypes(doc: OpenApi): OpenApi {

@@ -119,7 +119,7 @@ export async function insertAttempt(
   return row.id;
 }
 
-/** Vonage's signed-callback JWT for this exact body (voice-api.md §5). */
+/** Vonage's signed-callback JWT for this exact body (docs/gateway-facts.md §5). */
 export async function signBody(
   raw: string,
   claims: { iat?: number; jti?: string; secret?: string; payloadHash?: string } = {},

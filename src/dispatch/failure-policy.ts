@@ -18,7 +18,7 @@ export type FailureAction =
   | { kind: 'requeue'; claim: 'release'; delayMs: number }
   | { kind: 'end'; detail: string; gatewayError: unknown };
 
-// Without Retry-After, a 429 pauses for one second: Vonage's limit is per second (voice-api.md §2).
+// Without Retry-After, a 429 pauses for one second: Vonage's limit is per second (docs/gateway-facts.md §2).
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
 // Bad credentials are a configuration problem; probing once a minute is enough.
 const AUTH_PAUSE_MS = 60_000;

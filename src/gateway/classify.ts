@@ -9,7 +9,7 @@ export interface GatewayResponse {
   body: unknown;
 }
 
-/** Wait after a 429 that names no wait: the per-second window is one second long (voice-api.md §2). */
+/** Wait after a 429 that names no wait: the per-second window is one second long (docs/gateway-facts.md §2). */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 /** Wait after a quota 429 without a readable reset time: long enough not to hammer a spent quota. */
 export const DEFAULT_QUOTA_WAIT_MS = 60_000;

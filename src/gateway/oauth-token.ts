@@ -13,7 +13,7 @@ export interface CachedToken {
   lifetimeMs: number;
 }
 
-/** Renew when less than this remains (voice-api.md §7 suggests 60 s), or half the lifetime for short tokens. */
+/** Renew when less than this remains (60 s per docs/gateway-facts.md §7), or half the lifetime for short tokens. */
 const REFRESH_MARGIN_MS = 60_000;
 /** Assumed lifetime when the endpoint sends no usable `expires_in`: short, so a wrong guess costs little. */
 const FALLBACK_LIFETIME_S = 300;

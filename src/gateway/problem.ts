@@ -3,7 +3,7 @@ import type { GatewayProblem } from './types.ts';
 const MAX_TEXT = 500;
 
 /**
- * The gateway's reason for a refusal, from any of the body shapes in use (voice-api.md §2):
+ * The gateway's reason for a refusal, from any of the body shapes in use (docs/gateway-facts.md §2):
  * Vonage's `{type: 400, title, invalid_parameters}`, legacy `error_title`, RFC 7807
  * `{type, title, detail}`, KPN's 401 `{type, error_title}`, Apigee's `{fault: {faultstring, detail}}`,
  * the token endpoint's `{ErrorCode, Error}`, or plain text.

@@ -10,7 +10,7 @@ export function header(headers: ResponseHeaders, name: string): string | undefin
 }
 
 /**
- * KPN's Apigee quota headers (voice-api.md §8) as one value; undefined when none is present
+ * KPN's Apigee quota headers (docs/gateway-facts.md §8) as one value; undefined when none is present
  * (Vonage direct sends none). Each field is parsed on its own so one odd header loses only itself.
  */
 export function parseQuota(headers: ResponseHeaders): Quota | undefined {

@@ -2,7 +2,7 @@ import { nccoSchema } from '../shared/ncco.ts';
 import { toGatewayDigits } from '../shared/phone-number.ts';
 import { type CreateCallRequest, GatewayError } from './types.ts';
 
-/** The create-call body both providers share (voice-api.md §1); numbers as digits only. */
+/** The create-call body both providers share (docs/gateway-facts.md §1); numbers as digits only. */
 function commonBody(request: CreateCallRequest): Record<string, unknown> {
   return {
     to: [{ type: 'phone', number: toGatewayDigits(request.to) }],

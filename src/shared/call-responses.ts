@@ -90,7 +90,7 @@ export const metadataSchema = z
   .refine((value) => JSON.stringify(value).length <= 8192, 'metadata is at most 8 KiB of JSON')
   .meta({ example: { appointmentId: 'A-1042', clinic: 'Utrecht' } });
 
-/** One input result as the gateway reported it (voice-api.md §3, `input`). */
+/** One input result as the gateway reported it (docs/gateway-facts.md §3, `input`). */
 export interface InputResult {
   digits: string | null;
   timedOut: boolean;

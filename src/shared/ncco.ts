@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * NCCO (Call Control Object) actions we accept from users, per voice-api.md §6 and Vonage's
+ * NCCO (Call Control Object) actions we accept from users, per docs/gateway-facts.md §6 and Vonage's
  * `vonage-ncco.schema.json`. Free-text strings (talk text, URLs, names) stay loose because
  * campaign templates carry `{{placeholder}}` text that is only filled per recipient; enums and
  * numbers stay strict so a bad NCCO is our user's 400, never a wasted gateway request.

@@ -26,7 +26,7 @@ export function toE164(
   return { ok: true, number: parsed.number as E164 };
 }
 
-/** The gateway wants digits only: no `+`, no `00` (voice-api.md §1). */
+/** The gateway wants digits only: no `+`, no `00` (docs/gateway-facts.md §1). */
 export function toGatewayDigits(number: E164): string {
   return number.slice(1);
 }

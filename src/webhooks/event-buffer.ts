@@ -7,7 +7,7 @@ import { storeEvent } from './event-receiver.ts';
 
 /**
  * Events received while Postgres is unreachable. The gateway delivers an event at most twice
- * (voice-api.md §3), so answering 5xx through an outage of seconds would lose it for good; the
+ * (docs/gateway-facts.md §3), so answering 5xx through an outage of seconds would lose it for good; the
  * receiver puts it in a Redis list instead (durable with Redis's AOF) and answers 200, and a
  * drain stores it once Postgres answers again. Storing is idempotent (the event's dedupe key),
  * so an entry is removed only after it is stored: a crash or a second API process draining the

@@ -5,7 +5,7 @@ import { AppError } from '../shared/errors.ts';
 import { zodProblems } from '../shared/validation.ts';
 
 /**
- * One callback at the event URL, as far as we read it. Permissive on purpose (voice-api.md §3):
+ * One callback at the event URL, as far as we read it. Permissive on purpose (docs/gateway-facts.md §3):
  * unknown fields pass through into the stored payload; numbers may come as strings; the
  * machine-detection event names the leg `call_uuid`, not `uuid`; error events carry `reason`
  * and no `status`.

@@ -6,7 +6,7 @@ import { zodProblems } from '../shared/validation.ts';
 
 /**
  * The result of an `input` action as the gateway posts it to the action's eventUrl
- * (voice-api.md §3): `dtmf { digits, timed_out }` and/or `speech { results[{ text, confidence }],
+ * (docs/gateway-facts.md §3): `dtmf { digits, timed_out }` and/or `speech { results[{ text, confidence }],
  * timeout_reason }`, plus the leg ids and a timestamp. Loose: unknown fields are kept in the
  * stored payload; confidence may arrive as a string.
  */

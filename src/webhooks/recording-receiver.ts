@@ -4,7 +4,7 @@ import type { Db } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
 
 /**
- * `record` events (voice-api.md §3): `recording_url`, `recording_uuid`, `size` (bytes),
+ * `record` events (docs/gateway-facts.md §3): `recording_url`, `recording_uuid`, `size` (bytes),
  * `start_time`, `end_time`, `conversation_uuid`, `timestamp`, and no `status`. They arrive at
  * the record action's eventUrl or, without one, at the call's event URL (ours).
  */

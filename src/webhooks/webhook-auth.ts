@@ -38,7 +38,7 @@ export interface JtiClaim {
 }
 
 /**
- * Verifies Vonage's signed-callback JWT (voice-api.md §5): HS256 only, `payload_hash` equal to
+ * Verifies Vonage's signed-callback JWT (docs/gateway-facts.md §5): HS256 only, `payload_hash` equal to
  * the SHA-256 of the raw body bytes, `iat` within the window, and a `jti` never seen before.
  */
 export async function verifySignedCallback(check: SignatureCheck): Promise<JtiClaim> {

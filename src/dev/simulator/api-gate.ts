@@ -35,7 +35,7 @@ export async function passGate(ctx: SimContext, exchange: Exchange, direct: bool
   return true;
 }
 
-/** KPN's header set (voice-api.md §8), on every answer of the KPN API. */
+/** KPN's header set (docs/gateway-facts.md §8), on every answer of the KPN API. */
 export function setQuotaHeaders(ctx: SimContext, exchange: Exchange, now: number): void {
   const options = ctx.options();
   const quota = ctx.quota.state(options.quotaLimit, options.quotaWindowMs, now);

@@ -61,7 +61,7 @@ function record(ctx: SimContext, call: SimCall, path: string): Record<string, un
   };
 }
 
-/** The GET record writes times as `YYYY-MM-DD HH:MM:SS` (voice-api.md §3), webhooks as ISO 8601. */
+/** The GET record writes times as `YYYY-MM-DD HH:MM:SS` (docs/gateway-facts.md §3), webhooks as ISO 8601. */
 function recordTime(value: unknown): string | undefined {
   return typeof value === 'string' ? value.slice(0, 19).replace('T', ' ') : undefined;
 }

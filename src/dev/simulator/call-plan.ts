@@ -36,7 +36,7 @@ type PlanOptions = Pick<SimulatorOptions, 'timeScale' | 'numericStyle' | 'duplic
 const RATE = '0.10000000';
 
 /**
- * The realistic event sequence for one outcome (voice-api.md §3), with delays at real-life speed
+ * The realistic event sequence for one outcome (docs/gateway-facts.md §3), with delays at real-life speed
  * multiplied by `timeScale`, plus the optional duplicate and out-of-order deliveries.
  */
 export function planCall(call: PlannedCall, outcome: SimulatedOutcome, options: PlanOptions, dice: Dice): CallPlan {
@@ -115,7 +115,7 @@ function toEvent(
   call: PlannedCall,
   step: { atMs: number; status: string; extra?: Record<string, unknown> },
 ): PlannedEvent {
-  // Machine-detection events name the leg `call_uuid`, not `uuid` (voice-api.md §3).
+  // Machine-detection events name the leg `call_uuid`, not `uuid` (docs/gateway-facts.md §3).
   const id = step.status === 'machine' || step.status === 'human' ? { call_uuid: call.uuid } : { uuid: call.uuid };
   const payload = {
     ...id,

@@ -5,7 +5,7 @@ import { nccoSchema } from '../../shared/ncco.ts';
 import type { PlannedEvent } from './call-plan.ts';
 import type { RunnerContext, SimCall } from './call-types.ts';
 
-/** Vonage's webhook timeouts (voice-api.md §3): connect 1 s, then 10 s to read an event reply, 5 s for an NCCO. */
+/** Vonage's webhook timeouts (docs/gateway-facts.md §3): connect 1 s, 10 s to read an event reply, 5 s for an NCCO. */
 const EVENT_READ_TIMEOUT_MS = 10_000;
 const ANSWER_READ_TIMEOUT_MS = 5_000;
 
@@ -88,7 +88,7 @@ export async function deliverAnswer(ctx: RunnerContext, call: SimCall): Promise<
   }
 }
 
-/** The JWT Vonage puts on signed callbacks (voice-api.md §5): HS256, payload_hash of the raw body, no exp. */
+/** The JWT Vonage puts on signed callbacks (docs/gateway-facts.md §5): HS256, payload_hash of the raw body, no exp. */
 export function sign(body: string, secret: string, apiKey: string): Promise<string> {
   const payloadHash = createHash('sha256').update(body).digest('hex');
   return new SignJWT({ payload_hash: payloadHash, api_key: apiKey })

@@ -3,7 +3,7 @@ import type { RunnerContext, SimCall } from './call-types.ts';
 import { sign } from './callbacks.ts';
 import type { SimInput } from './options.ts';
 
-/** Vonage gives an NCCO-returning webhook (answer, input) 5 s to reply (voice-api.md §3, §4). */
+/** Vonage gives an NCCO-returning webhook (answer, input) 5 s to reply (docs/gateway-facts.md §3, §4). */
 const INPUT_READ_TIMEOUT_MS = 5_000;
 /** A script that keeps asking is cut off here, as a caller would hang up. */
 const MAX_INPUTS = 10;

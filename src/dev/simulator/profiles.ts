@@ -2,7 +2,7 @@
  * Gateway profiles: where the gateway's counter sits on the path and how it counts.
  * A request reaches the simulator's socket, travels the one-way time to the counter (`oneWayMs`),
  * is counted there (`counter`), and is answered `answerMs` after that arrival. These are ours,
- * not KPN's numbers (see shared/reference/gateway-behaviour.md); the bound is what any client
+ * not KPN's numbers (see docs/gateway-facts.md §9); the bound is what any client
  * can reach at N = 3 without ever putting N + 1 requests into one second at the counter.
  */
 export const GATEWAY_PROFILES = ['loopback', 'far', 'jittery', 'smoothing'] as const;

@@ -4,7 +4,7 @@ import { type Exchange, send } from './exchange.ts';
 export const TOKEN_PATH = '/oauth/client_credential/accesstoken';
 
 /**
- * Apigee's client-credentials endpoint (voice-api.md §7): form-encoded credentials (or HTTP Basic),
+ * Apigee's client-credentials endpoint (docs/gateway-facts.md §7): form-encoded credentials (or HTTP Basic),
  * and a JSON answer whose values are all strings, `issued_at` in epoch ms.
  */
 export function handleToken(ctx: SimContext, exchange: Exchange): void {
