@@ -19,6 +19,8 @@ export interface ApiDeps {
   eventIntake: EventIntake;
   /** CSV uploads' own pool, concurrency bound and timeouts; without it they share `db`, unbounded. */
   csvIntake?: CsvIntake;
+  /** Downloads recordings through the gateway; absent without gateway credentials (then 503). */
+  recordings?: RecordingFetcher;
 }
 
 export interface EventIntake {

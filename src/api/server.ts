@@ -9,6 +9,7 @@ import type { ApiDeps } from './deps.ts';
 import { docsRoutes } from './docs-routes.ts';
 import { installErrorHandler } from './error-handler.ts';
 import { metricsRoutes } from './metrics-routes.ts';
+import { recordingRoutes } from './recording-routes.ts';
 import { reminderRoutes } from './reminder-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 import { suppressionRoutes } from './suppression-routes.ts';
@@ -68,6 +69,7 @@ const v1Routes: RouteRegistrar[] = [
   reportRoutes,
   reminderRoutes,
   campaignStreamRoutes,
+  recordingRoutes,
 ];
 /** Routes without an API key (webhooks carry their own token; docs are public; admin has ADMIN_TOKEN). */
 const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes, dashboardRoutes, metricsRoutes, adminRoutes];

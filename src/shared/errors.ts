@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'unauthorized'
   | 'not_found'
+  | 'gone'
   | 'idempotency_key_reused'
   | 'invalid_state'
   | 'rate_limited'
