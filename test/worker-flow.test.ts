@@ -8,12 +8,11 @@ import {
   type GatewayClient,
   GatewayError,
 } from '../src/gateway/types.ts';
-import { createApiKey } from '../src/keys/api-keys.ts';
 import { CAMPAIGN_PRIORITY, REMINDER_PRIORITY } from '../src/queue/jobs.ts';
 import { createCallQueue } from '../src/queue/queue.ts';
 import { createRuntime, type Runtime } from '../src/start/runtime.ts';
 import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
-import { seedCampaign } from './support/dispatch-fixtures.ts';
+import { seedCampaign, seedReminderAttempt } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -266,24 +265,8 @@ describe('call worker (in-process, real Postgres and Redis, gateway double)', ()
   });
 
   it("a reminder attempt on the same queue is dialed with the reminder's numbers and our answer URL", async () => {
-    const key = await createApiKey(database.db, 'reminder-test');
-    const reminder = await database.db
-      .insertInto('reminders')
-      .values({
-        api_key_id: key.id,
-        to_number: '+31629000000',
-        from_number: '+31209999999',
-        ncco: JSON.stringify([{ action: 'talk', text: 'Your appointment' }]),
-        run_at: new Date(),
-        retry_policy: JSON.stringify({ maxAttempts: 1, retryOn: [], delaySeconds: 60 }),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const attempt = await database.db
-      .insertInto('call_attempts')
-      .values({ reminder_id: reminder.id, reminder_run: 1, attempt_no: 1, to_number: '+31629000000', status: 'queued' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { attemptId } = await seedReminderAttempt(database.db, { keyName: 'reminder-test', to: '+31629000000' });
+    const attempt = { id: attemptId };
     const queue = createCallQueue(runtime.redis(), prefix);
     await queue.add('reminder', { attemptId: attempt.id, v: 1 }, { jobId: attempt.id, priority: REMINDER_PRIORITY });
     const row = await waitFor(async () => {

@@ -2,12 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
 import { createGatewayClient } from '../src/gateway/create-gateway-client.ts';
-import { createApiKey } from '../src/keys/api-keys.ts';
 import { REMINDER_PRIORITY } from '../src/queue/jobs.ts';
 import { createCallQueue } from '../src/queue/queue.ts';
 import { createRuntime, type Runtime } from '../src/start/runtime.ts';
 import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
-import { seedCampaign } from './support/dispatch-fixtures.ts';
+import { seedCampaign, seedReminderAttempt } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -54,24 +53,8 @@ describe('gateway outage longer than a job’s tries', () => {
 
   it('a reminder whose every try failed before leaving keeps its attempt queued and its job waits minutes', async () => {
     // Runs first: the worker has no token yet, and the token endpoint is down.
-    const key = await createApiKey(database.db, 'outage-reminder');
-    const reminder = await database.db
-      .insertInto('reminders')
-      .values({
-        api_key_id: key.id,
-        to_number: '+31641000000',
-        from_number: '+31209999999',
-        ncco: JSON.stringify([{ action: 'talk', text: 'Your appointment' }]),
-        run_at: new Date(),
-        retry_policy: JSON.stringify({ maxAttempts: 1, retryOn: [], delaySeconds: 60 }),
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const attempt = await database.db
-      .insertInto('call_attempts')
-      .values({ reminder_id: reminder.id, reminder_run: 1, attempt_no: 1, to_number: '+31641000000', status: 'queued' })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { attemptId } = await seedReminderAttempt(database.db, { keyName: 'outage-reminder', to: '+31641000000' });
+    const attempt = { id: attemptId };
     const redis = runtime.redis();
     const queue = createCallQueue(redis, prefix, 2);
     try {

@@ -46,3 +46,29 @@ export async function seedCampaign(
   }
   return { campaignId: campaign.id, numbers, authorization: `Bearer ${key.key}` };
 }
+
+/** A one-off reminder due now with its first run's attempt `queued`, inserted directly (no API, no job). */
+export async function seedReminderAttempt(
+  db: Db,
+  options: { keyName: string; to: string },
+): Promise<{ reminderId: string; attemptId: string; apiKeyId: string }> {
+  const key = await createApiKey(db, options.keyName);
+  const reminder = await db
+    .insertInto('reminders')
+    .values({
+      api_key_id: key.id,
+      to_number: options.to,
+      from_number: '+31209999999',
+      ncco: JSON.stringify([{ action: 'talk', text: 'Your appointment' }]),
+      run_at: new Date(),
+      retry_policy: JSON.stringify({ maxAttempts: 1, retryOn: [], delaySeconds: 60 }),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const attempt = await db
+    .insertInto('call_attempts')
+    .values({ reminder_id: reminder.id, reminder_run: 1, attempt_no: 1, to_number: options.to, status: 'queued' })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { reminderId: reminder.id, attemptId: attempt.id, apiKeyId: key.id };
+}
