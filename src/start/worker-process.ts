@@ -14,6 +14,7 @@ import { operationsSources } from '../reports/operations-metrics.ts';
 import { coerceError } from '../shared/errors.ts';
 import { attemptOwners } from './attempt-owners.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
+import { startRetention } from './retention.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface RunningWorker {
@@ -111,6 +112,8 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     5 * config.reconcileGraceMs,
     5 * config.feederIntervalMs,
   );
+  // Old raw events and idempotency keys go, in small batches (EVENT_/IDEMPOTENCY_RETENTION_DAYS).
+  const retention = startRetention({ db: runtime.db, logger }, config.retention);
   const metrics =
     config.metricsPort === undefined
       ? undefined
@@ -127,7 +130,14 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     metrics,
     close() {
       closing ??= (async () => {
-        await Promise.all([feeder.close(), pump.close(), reminders.close(), silentCalls.close(), metrics?.close()]);
+        await Promise.all([
+          feeder.close(),
+          pump.close(),
+          reminders.close(),
+          silentCalls.close(),
+          retention.close(),
+          metrics?.close(),
+        ]);
         // In parallel: the limiter rejects jobs still waiting for a slot, so the worker's close
         // (which waits for active jobs) is not held up by a queue of not-yet-started calls.
         await Promise.all([worker.close(), limiter.close()]);
