@@ -6,6 +6,7 @@ import type { CallQueue } from '../queue/queue.ts';
 import { windowState } from '../shared/call-window.ts';
 import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
+import { recordFeederPass } from '../shared/metrics.ts';
 import { runPeriodically } from '../shared/periodic.ts';
 import {
   campaignsForOffer,
@@ -172,16 +173,19 @@ export function startFeeder(deps: FeederDeps, intervalMs: number): RunningFeeder
   const full = runPeriodically(async () => {
     try {
       const report = await feeder.feedOnce();
+      recordFeederPass(report);
       if (report.queued || report.requeued || report.completed || report.hungUp) log.debug(report, 'feeder pass');
     } catch (thrown) {
+      recordFeederPass('failed');
       log.warn({ err: coerceError(thrown).message }, 'feeder pass failed');
     }
   }, intervalMs);
   const fast = runPeriodically(
     async () => {
       try {
-        await feeder.feedNew();
+        recordFeederPass({ queued: await feeder.feedNew(), requeued: 0 });
       } catch (thrown) {
+        recordFeederPass('failed');
         log.warn({ err: coerceError(thrown).message }, 'feeder pass for new campaigns failed');
       }
     },
