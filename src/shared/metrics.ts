@@ -65,7 +65,7 @@ function build() {
     }),
     feederAttempts: new Counter({
       name: 'callcast_feeder_attempts_total',
-      help: 'Attempts the feeder put into the call queue (queued: new; requeued: a lost job re-added)',
+      help: 'Attempts the feeder queued for dialing (queued: new; requeued: a lost job re-added)',
       labelNames: ['kind'] as const,
       registers,
     }),
