@@ -2,16 +2,8 @@ import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../shared/logger.ts';
 import { classifyNetworkError, classifyResponse } from './classify.ts';
-import type { SharedTokenStore } from './shared-token-store.ts';
+import type { CachedToken, SharedTokenStore } from './shared-token-store.ts';
 import { GatewayError } from './types.ts';
-
-export interface CachedToken {
-  accessToken: string;
-  /** Epoch ms at which the gateway stops accepting it (local clock at receipt + expires_in). */
-  expiresAt: number;
-  /** Lifetime granted, ms: sets how early a short-lived token is renewed. */
-  lifetimeMs: number;
-}
 
 /** Renew when less than this remains (60 s per docs/gateway-facts.md §7), or half the lifetime for short tokens. */
 const REFRESH_MARGIN_MS = 60_000;

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger.ts';
-import type { CachedToken } from './oauth-token.ts';
+
+/** An access token as cached in this process and shared through Redis. */
+export interface CachedToken {
+  accessToken: string;
+  /** Epoch ms at which the gateway stops accepting it (local clock at receipt + expires_in). */
+  expiresAt: number;
+  /** Lifetime granted, ms: sets how early a short-lived token is renewed. */
+  lifetimeMs: number;
+}
 
 /** A token fetch takes well under a second; a holder that died frees the lock after this. */
 const LOCK_TTL_MS = 10_000;
