@@ -26,7 +26,7 @@ export type ApiParts = Omit<ApiDeps, 'eventIntake' | 'csvIntake'> & {
 export async function assembleApi(parts: ApiParts): Promise<FastifyInstance> {
   const { db, redis, config, logger } = parts;
   const applier = startEventApplier(db, { logger, owners: attemptOwners });
-  const buffer = createEventBuffer(db, redis, config.redisKeyPrefix, logger);
+  const buffer = createEventBuffer(db, redis, config.redisKeyPrefix, logger, { maxEntries: config.eventBufferMax });
   const drain = runPeriodically(() => drainBufferOnce(buffer, logger, applier.wake), BUFFER_DRAIN_INTERVAL_MS);
   const { uploads } = config;
   const csvIntake = {

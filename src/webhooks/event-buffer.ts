@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { type Db, isStorageUnavailable } from '../db/connect.ts';
-import { coerceError } from '../shared/errors.ts';
+import { AppError, coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
 import { parseEvent } from './event-payload.ts';
 import { storeEvent } from './event-receiver.ts';
@@ -18,18 +18,61 @@ export interface EventBuffer {
   /** Stores buffered events oldest first until the list is empty or Postgres fails; returns how many. */
   drain(): Promise<number>;
   size(): Promise<number>;
+  /** True since a push found the buffer at `maxEntries`, until one finds room again (for metrics). */
+  full(): boolean;
+  readonly maxEntries: number;
 }
+
+export interface EventBufferOptions {
+  /** Most entries held (EVENT_BUFFER_MAX); a push beyond it throws `service_unavailable`. */
+  maxEntries?: number;
+}
+
+// 100k entries of ~1 KB is ~100 MB of Redis: an outage of minutes at full rate, not a full Redis.
+export const DEFAULT_EVENT_BUFFER_MAX = 100_000;
+
+// KEYS[1] the buffer list; ARGV[1] the entry, ARGV[2] the most entries. Returns PUSHED or FULL.
+const PUSH_BOUNDED = `
+local list, entry, maxEntries = KEYS[1], ARGV[1], tonumber(ARGV[2])
+if redis.call('LLEN', list) >= maxEntries then return 0 end
+redis.call('RPUSH', list, entry)
+return 1`;
+const PUSHED = 1;
 
 interface Entry {
   attemptId: string;
   fields: unknown;
 }
 
-export function createEventBuffer(db: Db, redis: Redis, keyPrefix: string, logger: Logger): EventBuffer {
+export function createEventBuffer(
+  db: Db,
+  redis: Redis,
+  keyPrefix: string,
+  logger: Logger,
+  options: EventBufferOptions = {},
+): EventBuffer {
   const key = `${keyPrefix}:webhooks:buffered-events`;
+  const maxEntries = options.maxEntries ?? DEFAULT_EVENT_BUFFER_MAX;
+  let full = false;
+  const setFull = (now: boolean) => {
+    // One line per change, not per refused event: a full buffer refuses thousands a second.
+    if (now && !full) logger.error({ maxEntries }, 'webhook event buffer full');
+    if (!now && full) logger.warn({ maxEntries }, 'webhook event buffer has room again');
+    full = now;
+  };
   return {
+    maxEntries,
+    full: () => full,
     async push(attemptId, fields) {
-      await redis.rpush(key, JSON.stringify({ attemptId, fields } satisfies Entry));
+      const entry = JSON.stringify({ attemptId, fields } satisfies Entry);
+      const pushed = await redis.eval(PUSH_BOUNDED, 1, key, entry, maxEntries);
+      setFull(pushed !== PUSHED);
+      if (pushed !== PUSHED) {
+        // The receiver answers 503 and the gateway delivers again later (when Postgres may be back).
+        throw new AppError('service_unavailable', 503, 'Event buffer full while storage is unavailable', {
+          details: { maxEntries },
+        });
+      }
     },
     async drain() {
       let stored = 0;
