@@ -21,7 +21,7 @@ export function callBackoffMs(attemptsMade: number, random: () => number = Math.
  * still to run (Postgres holds the history), so re-adding a lost attempt by its id always works.
  */
 export function createCallQueue(connection: Redis, prefix: string, attempts = CALL_JOB_ATTEMPTS): CallQueue {
-  return new Queue<CallJobData>(CALL_QUEUE, {
+  const queue = new Queue<CallJobData>(CALL_QUEUE, {
     connection,
     prefix,
     defaultJobOptions: {
@@ -32,6 +32,11 @@ export function createCallQueue(connection: Redis, prefix: string, attempts = CA
       removeOnFail: true,
     },
   });
+  // BullMQ re-emits the connection's errors here and prints each one with console.error when
+  // nobody listens. Whoever made the connection already logs them (runtime.redis()), and a failed
+  // command still rejects its own promise, so this listener only keeps the duplicate off stderr.
+  queue.on('error', () => {});
+  return queue;
 }
 
 /**
