@@ -30,12 +30,15 @@ export interface Pipeline {
 
 export async function startPipeline(): Promise<Pipeline> {
   const database = await createTestDatabase();
+  // One prefix for the API and the workers, as in a deployment: the API's queue (reminder
+  // jobs it adds, jobs it withdraws on pause and cancel) is the workers' queue.
+  const prefix = testRedisPrefix();
   const simulator = await startSimulator({ timeScale: 0.005, outcomes: { answered: 1 }, callsPerSecond: 3 });
   const api: Runtime = createRuntime(
     loadConfig({
       DATABASE_URL: database.url,
       REDIS_URL: testRedisUrl(),
-      REDIS_KEY_PREFIX: testRedisPrefix(),
+      REDIS_KEY_PREFIX: prefix,
       WEBHOOK_TOKEN,
       HOST: '127.0.0.1',
       PORT: '0',
@@ -52,7 +55,7 @@ export async function startPipeline(): Promise<Pipeline> {
       const env = {
         DATABASE_URL: database.url,
         REDIS_URL: testRedisUrl(),
-        REDIS_KEY_PREFIX: testRedisPrefix(),
+        REDIS_KEY_PREFIX: prefix,
         GATEWAY_PROVIDER: 'kpn',
         GATEWAY_URL: simulator.url,
         GATEWAY_TOKEN_URL: simulator.tokenUrl,
