@@ -1,10 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/keys/api-keys.ts';
 import { jsonOf, runCli } from './support/cli-runner.ts';
 import { type Pipeline, startPipeline } from './support/pipeline-harness.ts';
+
+const SCRIPT = '/usr/bin/script';
+const CLI = new URL('../bin/callcast.js', import.meta.url).pathname;
 
 /**
  * The producer commands as a user runs them: `node bin/callcast.js …` in its own process against
@@ -95,6 +99,41 @@ describe('callcast producer commands against a running API', () => {
     expect(rows.map((row) => row.split(',')[0]).sort()).toEqual([...numbers].sort());
     for (const row of rows) expect(row.split(',')[1]).toBe('done');
   });
+
+  it.skipIf(!existsSync(SCRIPT))(
+    'on a terminal, draws the upload bar (bytes, rows) and a live bar with calls/s, ETA and outcomes',
+    async () => {
+      const quote = (arg: string) => `'${arg.replaceAll("'", "'\\''")}'`;
+      const args = [
+        'campaign',
+        'create',
+        '--name',
+        'On a TTY',
+        ...base,
+        ncco,
+        '--csv',
+        contacts,
+        '--watch',
+        '--interval',
+        '0.3',
+      ];
+      const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+      // script(1) runs the command on a pseudo-terminal, so stdout and stderr are TTYs.
+      const output = await new Promise<string>((resolve, reject) =>
+        execFile(
+          SCRIPT,
+          ['-qec', command, '/dev/null'],
+          { env: { ...process.env, ...env }, timeout: 90_000 },
+          (err, stdout) => (err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout)),
+        ),
+      );
+      const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      expect(plain).toMatch(/upload {3}\S+ 100% \| \d+(\.\d)? (B|KiB) of \d+(\.\d)? (B|KiB) \| 7 rows/);
+      expect(plain).toMatch(/running {3}\S+ \d+% \| \d\/6 recipients \| (–|\d+\.\d\d) calls\/s \| ETA \S+ \| /);
+      expect(plain).toMatch(/completed \S+ 100% \| 6\/6 recipients \| .* completed=\d+/);
+      expect(plain).toMatch(/campaign \S+ completed: 6\/6 recipients finished; completed=\d+/);
+    },
+  );
 
   it('lists and shows campaigns, as a table and as JSON', async () => {
     const created = jsonOf<{ id: string }>(
