@@ -25,6 +25,13 @@ export interface RecordingFetcher {
 const JWT_RENEW_MARGIN_MS = 60_000;
 const JWT_DEFAULT_LIFETIME_MS = 300_000;
 
+/** Whether the config holds what a recording download needs (otherwise the API cannot fetch any). */
+export function hasGatewayCredentials(config: Config): boolean {
+  const { gateway } = config;
+  if (!gateway.applicationId) return false;
+  return gateway.provider === 'kpn' ? Boolean(gateway.clientId && gateway.clientSecret) : Boolean(gateway.privateKey);
+}
+
 export function createRecordingFetcher(config: Config, deps: GatewayClientDeps): RecordingFetcher {
   const jwt = config.gateway.provider === 'kpn' ? kpnDownloadJwt(config, deps) : vonageDownloadJwt(config);
   // Audio files are small (a few MB at most); 30 s covers a slow link, and a stall is a dead one.

@@ -101,11 +101,28 @@ export const attemptViewSchema = z.object({
   endedAt: isoTime.nullable(),
   durationSeconds: z.number().int().nullable(),
   callUuid: z.string().nullable(),
+  /** Label and digits of the attempt's latest answer (`responses`); null when none. */
+  label: z.string().nullable(),
+  digits: z.string().nullable(),
 });
 export type AttemptView = z.output<typeof attemptViewSchema>;
 
 /** A reminder with its attempts, newest first (at most 100). */
-export const reminderDetailSchema = reminderViewSchema.extend({ attempts: z.array(attemptViewSchema) });
+/** One run's answer: its latest answered attempt's label and digits (issue 13). */
+export const runAnswerSchema = z.object({
+  run: z.number().int(),
+  label: z.string().nullable(),
+  digits: z.string().nullable(),
+  outcome: z.string().nullable(),
+});
+
+export const reminderDetailSchema = reminderViewSchema.extend({
+  attempts: z.array(attemptViewSchema),
+  /** Each run's answer, newest run first (the runs among the attempts shown). */
+  runs: z.array(runAnswerSchema),
+  /** Runs per answer label, over all runs. */
+  answers: z.object({ total: z.number().int(), byLabel: z.record(z.string(), z.number().int()) }),
+});
 export type ReminderDetail = z.output<typeof reminderDetailSchema>;
 
 export const reminderPageSchema = z.object({ items: z.array(reminderViewSchema), nextCursor: z.string().nullable() });

@@ -1,6 +1,7 @@
 import type { DbOrTrx } from '../db/connect.ts';
 import type { Reminder } from '../db/database.ts';
 import { notFound } from '../shared/errors.ts';
+import { reminderAnswerCounts, runAnswers } from './reminder-answers.ts';
 import type { AttemptView, ReminderDetail, ReminderView } from './reminder-schema.ts';
 
 /** The most recent attempts shown on GET /v1/reminders/:id; a daily reminder makes ~365 a year. */
@@ -64,6 +65,7 @@ export async function reminderDetail(db: DbOrTrx, apiKeyId: string, id: string):
     .orderBy('attempt_no', 'desc')
     .limit(ATTEMPTS_SHOWN)
     .execute();
+  const answers = await reminderAnswerCounts(db, id);
   return {
     ...toReminderView(row, row.next_run_at ?? null),
     attempts: attempts.map(
@@ -80,8 +82,12 @@ export async function reminderDetail(db: DbOrTrx, apiKeyId: string, id: string):
         endedAt: iso(a.ended_at),
         durationSeconds: a.duration_seconds,
         callUuid: a.call_uuid,
+        label: a.answer_label,
+        digits: a.answer_digits,
       }),
     ),
+    runs: runAnswers(attempts),
+    answers,
   };
 }
 

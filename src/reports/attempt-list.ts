@@ -1,6 +1,6 @@
-import type { Outcome } from '../calls/call-status.ts';
 import { sql } from 'kysely';
 import type { z } from 'zod';
+import type { Outcome } from '../calls/call-status.ts';
 import type { DbOrTrx } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
 import type { attemptItemSchema, attemptPageSchema } from './report-schemas.ts';
@@ -13,6 +13,8 @@ export interface AttemptListQuery {
   outcome?: Outcome | undefined;
   /** E.164. */
   number?: string | undefined;
+  /** Answer label (issue 13). */
+  label?: string | undefined;
 }
 
 export type AttemptItem = z.infer<typeof attemptItemSchema>;
@@ -32,6 +34,7 @@ export async function listAttempts(db: DbOrTrx, campaignId: string, query: Attem
     .where('campaign_id', '=', campaignId);
   if (query.outcome) select = select.where('outcome', '=', query.outcome);
   if (query.number) select = select.where('to_number', '=', query.number);
+  if (query.label) select = select.where('answer_label', '=', query.label);
   if (after) select = select.where(sql<boolean>`(created_at, id) > (${after.at}::timestamptz, ${after.id}::uuid)`);
   const rows = await select
     .orderBy('created_at')
@@ -58,6 +61,8 @@ export async function listAttempts(db: DbOrTrx, campaignId: string, query: Attem
       price: row.price,
       rate: row.rate,
       network: row.network,
+      label: row.answer_label,
+      digits: row.answer_digits,
     })),
     nextCursor: rows.length > query.limit && last ? encodeCursor(last.cursor_at, last.id) : null,
   };

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { z } from 'zod';
 import type { DbOrTrx } from '../db/connect.ts';
+import { campaignAnswerCounts } from './answer-counts.ts';
 import type { campaignSummarySchema } from './report-schemas.ts';
 
 export type CampaignSummary = z.infer<typeof campaignSummarySchema>;
@@ -21,10 +22,11 @@ export async function summarizeCampaign(
   campaignId: string,
   options: SummaryOptions = {},
 ): Promise<CampaignSummary> {
-  const [attemptRows, recipientRows, perMinute] = await Promise.all([
+  const [attemptRows, recipientRows, perMinute, answers] = await Promise.all([
     attemptCounters(db, campaignId),
     recipientCounters(db, campaignId),
     callsPerMinute(db, campaignId, options.minutes ?? 60, options.now ?? new Date()),
+    campaignAnswerCounts(db, campaignId),
   ]);
   const attempts = { total: 0, byStatus: {} as Record<string, number>, byOutcome: {} as Record<string, number> };
   let endedTotal = 0;
@@ -49,6 +51,7 @@ export async function summarizeCampaign(
     // Summed by Postgres in numeric: no float drift in money.
     totalCost: attemptRows[0]?.total_cost ?? '0',
     callsPerMinute: perMinute,
+    answers,
   };
 }
 

@@ -10,6 +10,8 @@ export const RECIPIENT_CSV_COLUMNS = [
   'last_attempt_at',
   'talk_seconds',
   'cost',
+  'label',
+  'digits',
 ] as const;
 
 // Rows per keyset page: big enough to amortize the round trip, small enough to hold in memory.
@@ -25,6 +27,8 @@ interface RecipientReportRow {
   last_at: Date | null;
   talk_seconds: string;
   cost: string;
+  label: string | null;
+  digits: string | null;
 }
 
 /**
@@ -47,7 +51,7 @@ export async function* recipientCsv(db: DbOrTrx, campaignId: string, pageRows = 
 async function recipientPage(db: DbOrTrx, campaignId: string, after: string, limit: number) {
   const { rows } = await sql<RecipientReportRow>`
     select r.id, r.number, r.status, r.final_outcome, greatest(r.attempt_count, s.n)::int as attempts,
-           s.first_at, s.last_at, s.talk_seconds, s.cost
+           s.first_at, s.last_at, s.talk_seconds, s.cost, ans.label, ans.digits
     from recipients r
     cross join lateral (
       select count(*) as n,
@@ -57,6 +61,12 @@ async function recipientPage(db: DbOrTrx, campaignId: string, after: string, lim
              coalesce(sum(a.price), 0)::numeric(20, 6) as cost
       from call_attempts a where a.recipient_id = r.id
     ) s
+    -- The latest answer of the recipient's attempts (issue 13); empty when it never answered.
+    left join lateral (
+      select a.answer_label as label, a.answer_digits as digits
+      from call_attempts a where a.recipient_id = r.id and a.answer_label is not null
+      order by a.attempt_no desc limit 1
+    ) ans on true
     where r.campaign_id = ${campaignId} and r.id > ${after}::bigint
     order by r.id
     limit ${limit}`.execute(db);
@@ -73,6 +83,8 @@ function toCsvLine(row: RecipientReportRow): string {
     row.last_at ? new Date(row.last_at).toISOString() : '',
     String(row.talk_seconds),
     String(row.cost),
+    row.label ?? '',
+    row.digits ?? '',
   ];
   return `${cells.map(csvCell).join(',')}\r\n`;
 }

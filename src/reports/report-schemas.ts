@@ -23,6 +23,14 @@ export const campaignSummarySchema = z.object({
   callsPerMinute: z
     .array(z.object({ minute: z.string(), calls: count }))
     .meta({ description: 'attempts dialed per minute, last 60 minutes, oldest first' }),
+  answers: z
+    .object({
+      total: count.meta({ description: 'attempts with an answer label' }),
+      byLabel: z
+        .record(z.string(), count)
+        .meta({ description: 'attempts per label of their latest answer (`responses`)' }),
+    })
+    .meta({ description: 'answers to `input` actions (issue 13)' }),
 });
 
 export const attemptItemSchema = z.object({
@@ -42,6 +50,9 @@ export const attemptItemSchema = z.object({
   price: z.string().nullable(),
   rate: z.string().nullable(),
   network: z.string().nullable(),
+  /** Label and pressed digits of the attempt's latest answer (`responses`); null when none. */
+  label: z.string().nullable(),
+  digits: z.string().nullable(),
 });
 
 export const attemptPageSchema = z.object({
@@ -54,4 +65,5 @@ export const callsQuerySchema = z.object({
   cursor: z.string().min(1).max(200).optional(),
   outcome: z.enum(OUTCOMES).optional(),
   number: z.string().min(1).max(40).optional().meta({ description: 'any notation; normalized to E.164' }),
+  label: z.string().min(1).max(64).optional().meta({ description: 'attempts whose latest answer has this label' }),
 });

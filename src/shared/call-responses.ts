@@ -146,3 +146,22 @@ function keywordKey(responses: CallResponses | null, text: string): string | und
   }
   return undefined;
 }
+
+export interface AnswerCounts {
+  /** Attempts with an answer label. */
+  total: number;
+  /** Attempts per label of their latest answer. */
+  byLabel: Record<string, number>;
+}
+
+/** Counts from `(answer_label, n)` rows, as reports and the reminder view show them. */
+export function toCounts(rows: readonly { answer_label: string | null; n: string | number }[]): AnswerCounts {
+  const byLabel: Record<string, number> = {};
+  let total = 0;
+  for (const row of rows) {
+    if (row.answer_label === null) continue;
+    byLabel[row.answer_label] = Number(row.n);
+    total += Number(row.n);
+  }
+  return { total, byLabel };
+}

@@ -3,6 +3,7 @@ import type { ApiDeps } from '../api/deps.ts';
 import { buildApi } from '../api/server.ts';
 import { createUploadGate } from '../campaigns/upload-gate.ts';
 import { createDb, type Db } from '../db/connect.ts';
+import { createRecordingFetcher, hasGatewayCredentials } from '../gateway/recording-download.ts';
 import { createCallQueue } from '../queue/queue.ts';
 import { runPeriodically } from '../shared/periodic.ts';
 import { startEventApplier } from '../webhooks/event-applier.ts';
@@ -49,7 +50,10 @@ export async function startApi(runtime: Runtime): Promise<number> {
   runtime.onClose('call queue', () => queue.close());
   const intakeDb = intakePool(runtime);
   const { config, logger, db } = runtime;
-  const app = await assembleApi({ config, logger, db, intakeDb, redis, queue });
+  // Recordings are fetched with the gateway's credentials; without them the route answers 503.
+  const recordings = hasGatewayCredentials(config) ? createRecordingFetcher(config, { logger, redis }) : undefined;
+  if (recordings) runtime.onClose('recording downloads', () => recordings.close());
+  const app = await assembleApi({ config, logger, db, intakeDb, redis, queue, recordings });
   runtime.onClose('http', () => app.close());
   await app.listen({ host: runtime.config.host, port: runtime.config.port });
   const address = app.server.address();
