@@ -158,7 +158,21 @@ function openAttempts(trx: Trx, reminderId: string, afterRun: number) {
  * or a webhook calling `scheduleNextRun`. Returns how many runs it added.
  */
 export async function ensureNextRuns(db: Db, limit = 200, now: Date = new Date()): Promise<number> {
-  const rows = await db
+  const rows = await latestRunsDialedQuery(db, limit).execute();
+  let added = 0;
+  for (const row of rows) {
+    if (await db.transaction().execute((trx) => scheduleNextRun(trx, row.id, now))) added++;
+  }
+  return added;
+}
+
+/**
+ * The once-a-second scan: first attempts of the latest run of active recurring reminders that
+ * have left `queued`. Walks the partial index reminders_active_recurring (migration 0010), so it
+ * costs the number of active recurrences, not every reminder ever made.
+ */
+export function latestRunsDialedQuery(db: Db, limit: number) {
+  return db
     .selectFrom('reminders as r')
     .innerJoin('call_attempts as a', (join) =>
       join.onRef('a.reminder_id', '=', 'r.id').onRef('a.reminder_run', '=', 'r.run_count').on('a.attempt_no', '=', 1),
@@ -167,11 +181,5 @@ export async function ensureNextRuns(db: Db, limit = 200, now: Date = new Date()
     .where('r.status', '=', 'active')
     .where('r.cron', 'is not', null)
     .where('a.status', '<>', 'queued')
-    .limit(limit)
-    .execute();
-  let added = 0;
-  for (const row of rows) {
-    if (await db.transaction().execute((trx) => scheduleNextRun(trx, row.id, now))) added++;
-  }
-  return added;
+    .limit(limit);
 }
