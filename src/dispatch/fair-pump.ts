@@ -22,13 +22,13 @@ export interface FairPumpDeps {
 }
 
 /**
- * ceil(rate × 0.6 s) + 2: at 3/s, 4 jobs — about one in flight at the gateway and up to three
- * waiting at the limiter (1 s of work), so a new campaign's first call is about 1 s behind the
- * pipe; at 100/s, 62 (30 in flight against a gateway 300 ms away, 0.3 s of work waiting). The
- * pump refills every 100 ms, well inside the 0.3 s that keeps the limiter busy.
+ * ceil(rate × 0.5 s) + 1: at 3/s, 3 jobs — one leaving while up to two wait at the limiter
+ * (0.7 s of work), so a new campaign's first call is under a second behind the pipe; at 100/s,
+ * 51 (30 in flight against a gateway 300 ms away, 0.2 s of work waiting). The pump refills
+ * every 100 ms, inside the time the waiting jobs keep the limiter busy.
  */
 export function pipeTargetFor(callsPerSecond: number): number {
-  return Math.ceil(callsPerSecond * 0.6) + 2;
+  return Math.ceil(callsPerSecond * 0.5) + 1;
 }
 
 // The pump's tick: well under one slot at 3/s (333 ms), so the pipe refills before it empties.
