@@ -81,6 +81,20 @@ const envSchema = z.object({
   CALLCAST_API_URL: url.default('http://127.0.0.1:3000'),
   /** Producer CLI commands: the API key they send as `Authorization: Bearer …`. */
   CALLCAST_API_KEY: optionalText,
+  /** Outbound webhooks: allow loopback/private/link-local targets and plain HTTP (tests, the demo); never in production. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: z.enum(['true', 'false']).default('false'),
+  /** Outbound webhook deliveries one worker process sends at once; its own queue, so dialing never waits on it. */
+  WEBHOOK_DELIVERY_CONCURRENCY: int(1, 1000).default(8),
+  /** Time per delivery try (connect to last byte): a slow receiver costs a slot this long at most. */
+  WEBHOOK_DELIVERY_TIMEOUT_MS: int(100, 60_000).default(10_000),
+  /** First retry delay of a failed delivery; doubled per try, with jitter. */
+  WEBHOOK_RETRY_BASE_MS: int(10, 3_600_000).default(5_000),
+  /** Longest delay between two tries: a receiver back after an outage gets its events within this. */
+  WEBHOOK_RETRY_MAX_DELAY_MS: int(10, 86_400_000).default(3_600_000),
+  /** A delivery is given up this long after its event (24 h); a manual retry starts it again. */
+  WEBHOOK_RETRY_MAX_AGE_MS: int(1_000, 30 * 86_400_000).default(86_400_000),
+  /** An endpoint failing without a success for this long (3 days) is disabled, with the reason. */
+  WEBHOOK_DISABLE_AFTER_MS: int(1_000, 365 * 86_400_000).default(3 * 86_400_000),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -154,6 +168,15 @@ function toConfig(env: Env) {
     retention: { eventDays: env.EVENT_RETENTION_DAYS, idempotencyDays: env.IDEMPOTENCY_RETENTION_DAYS },
     eventBufferMax: env.EVENT_BUFFER_MAX,
     cliApi: { url: env.CALLCAST_API_URL.replace(/\/+$/, ''), apiKey: env.CALLCAST_API_KEY },
+    outboundWebhooks: {
+      allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
+      concurrency: env.WEBHOOK_DELIVERY_CONCURRENCY,
+      timeoutMs: env.WEBHOOK_DELIVERY_TIMEOUT_MS,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+      retryMaxDelayMs: env.WEBHOOK_RETRY_MAX_DELAY_MS,
+      retryMaxAgeMs: env.WEBHOOK_RETRY_MAX_AGE_MS,
+      disableAfterMs: env.WEBHOOK_DISABLE_AFTER_MS,
+    },
   });
 }
 
