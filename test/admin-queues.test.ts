@@ -51,6 +51,7 @@ describe('Bull Board at /admin/queues', () => {
       expect(page.statusCode).toBe(200);
       expect(page.headers['content-type']).toMatch(/text\/html/);
       expect(page.body).toContain('callcast queues');
+      expect(page.body, 'no font CDN').not.toContain('fonts.googleapis.com');
       const queues = await harness.app.inject({ url: '/admin/queues/api/queues', headers: { authorization } });
       expect(queues.statusCode).toBe(200);
       const body = queues.json() as { queues: Array<{ name: string; counts: Record<string, number> }> };

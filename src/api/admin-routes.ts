@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.ts';
 
 export const ADMIN_QUEUES_PATH = '/admin/queues';
 const REALM = 'callcast admin';
+const FONT_CDN_LINK = /<link[^>]*fonts\.googleapis\.com[^>]*>/g;
 
 /**
  * Bull Board, for operators to inspect the call queue, at /admin/queues. Off (no route, so a
@@ -31,6 +32,13 @@ export async function adminRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     scope.addHook('onRequest', async (request, reply) => {
       if (!presentsToken(request, token)) return refuse(reply);
     });
+    // Bull Board's page links Google's font CDN; the UI falls back to system fonts without it,
+    // and an operator's browser then asks nothing of any host but this one.
+    scope.addHook('onSend', async (_request, reply, payload) =>
+      typeof payload === 'string' && String(reply.getHeader('content-type')).startsWith('text/html')
+        ? payload.replace(FONT_CDN_LINK, '')
+        : payload,
+    );
     await scope.register(serverAdapter.registerPlugin(), { prefix: ADMIN_QUEUES_PATH });
   });
 }
