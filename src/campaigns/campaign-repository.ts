@@ -48,14 +48,16 @@ export async function setCampaignStatus(db: DbOrTrx, id: string, status: Campaig
 export type RecipientCounts = Record<RecipientStatus, number>;
 
 export async function countRecipientsByStatus(db: DbOrTrx, campaignId: string): Promise<RecipientCounts> {
+  // The trigger-kept counters (migration 0004): at most 16 shards per status, whatever the list size.
   const rows = await db
-    .selectFrom('recipients')
-    .select(['status', sql<number>`count(*)::int`.as('count')])
+    .selectFrom('campaign_recipient_counters')
+    .select(['status', sql<number>`sum(recipients)::int`.as('count')])
     .where('campaign_id', '=', campaignId)
     .groupBy('status')
     .execute();
   const counts: RecipientCounts = { pending: 0, queued: 0, done: 0, cancelled: 0 };
-  for (const row of rows) counts[row.status] = row.count;
+  // Counter rows carry the status as text; only the recipient statuses are ever written there.
+  for (const row of rows) counts[row.status as RecipientStatus] = row.count;
   return counts;
 }
 
