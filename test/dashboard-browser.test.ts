@@ -42,7 +42,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     onTestFailed(async () => {
       const path = await screenshot(page, FAILURES_DIR, name).catch(() => 'none');
       console.log(`screenshot of the failed page: ${path}`);
-      for (const worker of pipeline.workers) console.log(`worker output:\n${worker.output().slice(-3000)}`);
+      for (const worker of pipeline.workers) console.log(`worker output:\n${worker.output().slice(-6000)}`);
     });
   const docsShot = async (name: string) => DOCS_DIR && (await screenshot(page, DOCS_DIR, name));
   const progressOf = async () =>
@@ -59,6 +59,28 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectVisible(page.getByRole('heading', { name: 'Campaigns' }));
     expect(await page.evaluate(() => sessionStorage.getItem('callcast.apiKey'))).toBe(apiKey);
+  });
+
+  it('creates a reminder due now and shows its call, and deletes a repeating one', async () => {
+    keepScreenshotOnFailure('reminders');
+    await page.getByRole('link', { name: 'Reminders' }).click();
+    await page.getByLabel('To', { exact: true }).fill('+31612008888');
+    await page.getByLabel('From', { exact: true }).fill('+31201234567');
+    await page.getByRole('button', { name: 'Create reminder' }).click();
+    await page.getByRole('link', { name: '+31612008888' }).click();
+    await expectVisible(page.getByRole('cell', { name: 'completed' }), 30_000);
+    await docsShot('reminder');
+    await page.getByRole('link', { name: 'Reminders' }).click();
+    await page.getByLabel('To', { exact: true }).fill('+31612008889');
+    await page.getByLabel('From', { exact: true }).fill('+31201234567');
+    await page.getByLabel('Repeating').check();
+    await page.getByLabel('Cron (min hour day month weekday)').fill('0 9 * * 1-5');
+    await page.getByRole('button', { name: 'Create reminder' }).click();
+    await page.getByRole('link', { name: '+31612008889' }).click();
+    await expectVisible(page.locator('.badge', { hasText: 'active' }));
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete reminder' }).click();
+    await expectVisible(page.locator('.badge', { hasText: 'cancelled' }));
   });
 
   it("shows the API's validation error at the NCCO field of a broken NCCO", async () => {
@@ -97,7 +119,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await expectVisible(page.getByRole('heading', { name: 'Spring reminders' }));
     await expectVisible(page.locator('.live.on'));
 
-    await waitFor(async () => (await progressOf()) > 0, 20_000, 'first calls finished');
+    await waitFor(async () => (await progressOf()) >= 25, 20_000, 'a quarter of the recipients finished');
     await docsShot('campaign-running');
     await page.getByRole('button', { name: 'Pause' }).click();
     await expectVisible(page.locator('.badge', { hasText: 'paused' }));
@@ -130,6 +152,20 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     for (const number of numbers) expect(rows.some((row) => row.includes(number))).toBe(true);
   });
 
+  it('the campaign page fits a phone screen without sideways scrolling', async () => {
+    keepScreenshotOnFailure('campaign-phone');
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await page.evaluate(() => window.dispatchEvent(new Event('resize')));
+      await expectVisible(page.getByRole('heading', { name: 'Spring reminders' }));
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      expect(width).toBeLessThanOrEqual(390);
+      await docsShot('campaign-phone');
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 900 });
+    }
+  });
+
   it('lists the campaign at 100 % and filters by status', async () => {
     keepScreenshotOnFailure('campaigns-list');
     await page.getByRole('link', { name: 'Campaigns', exact: true }).click();
@@ -159,17 +195,6 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await docsShot('suppressions');
     await page.getByRole('button', { name: 'Remove +31612009999' }).click();
     await expectVisible(page.getByText('No numbers match'));
-  });
-
-  it('creates a reminder due now and shows its call on the detail page', async () => {
-    keepScreenshotOnFailure('reminders');
-    await page.getByRole('link', { name: 'Reminders' }).click();
-    await page.getByLabel('To', { exact: true }).fill('+31612008888');
-    await page.getByLabel('From', { exact: true }).fill('+31201234567');
-    await page.getByRole('button', { name: 'Create reminder' }).click();
-    await page.getByRole('link', { name: '+31612008888' }).click();
-    await expectVisible(page.getByRole('cell', { name: 'completed' }), 30_000);
-    await docsShot('reminder');
   });
 });
 

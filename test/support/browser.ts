@@ -34,6 +34,8 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
     headless: true,
     acceptDownloads: true,
     viewport,
+    // No transitions: screenshots show the final state, not a bar half-way.
+    reducedMotion: 'reduce',
   });
   const page = context.pages()[0] ?? (await context.newPage());
   return {

@@ -7,8 +7,8 @@ import { followCampaign } from '../lib/stream.js';
 import { BarChart, ErrorNote, etaSeconds, formatDuration, formatTime, ProgressBar, StatusBadge } from '../lib/ui.js';
 import { AttemptsTable } from './campaign-attempts.js';
 
-// Re-read the attempts table this often while the campaign runs; the stream itself is every second.
-const ATTEMPTS_REFRESH_MS = 5_000;
+// Re-read the attempts table this often while the campaign runs (the issue's bound for live data); the stream is every second.
+const ATTEMPTS_REFRESH_MS = 2_000;
 
 /**
  * Answer labels per label name, wherever the report carries them (issue 13): `labels`,
@@ -43,9 +43,14 @@ export function CampaignPage({ id }) {
         };
         setSamples((old) => [...old.slice(-599), point]);
       },
-    }).then(() => setLink((old) => ({ ...old, live: false })));
+    }).then(() => setLink((old) => ({ ...old, live: false, ended: !controller.signal.aborted })));
     return () => controller.abort();
   }, [id]);
+
+  // A status change (paused, completed…) moves attempts too: re-read the table once.
+  useEffect(() => {
+    setRefreshKey((n) => n + 1);
+  }, [campaign?.status]);
 
   useEffect(() => {
     if (campaign?.status !== 'running') return undefined;
@@ -86,7 +91,7 @@ export function CampaignPage({ id }) {
     <div class="title-row">
       <h1 id="campaign-title">${campaign.name}</h1>
       <${StatusBadge} status=${campaign.status} />
-      <span class=${`live ${link.live ? 'on' : 'off'}`}>${link.live ? 'live' : (link.error ?? 'not live')}</span>
+      <span class=${`live ${link.live ? 'on' : 'off'}`}>${link.live ? 'live' : (link.error ?? (link.ended ? 'final' : 'not live'))}</span>
     </div>
     <div class="controls" role="group" aria-label="Campaign controls">
       ${campaign.status === 'running' && html`<button type="button" onClick=${() => act('pause')}>Pause</button>`}
