@@ -95,7 +95,8 @@ export function createFeeder(deps: FeederDeps) {
     return (await hasOwnZones(deps.db, campaign.id)) ? undefined : state.opensAt;
   }
 
-  async function feedCampaigns(campaigns: readonly DueCampaign[]): Promise<number> {
+  /** Feeds these campaigns; returns attempts queued and how many were skipped as window-closed. */
+  async function feedCampaigns(campaigns: readonly DueCampaign[]): Promise<{ queued: number; closed: number }> {
     let queued = 0;
     const feedAfter = new Map<string, Date>();
     for (const campaign of campaigns) {
@@ -113,12 +114,31 @@ export function createFeeder(deps: FeederDeps) {
       campaigns.map((campaign) => campaign.id),
       feedAfter,
     );
+    return { queued, closed: feedAfter.size };
+  }
+
+  /**
+   * Up to CAMPAIGNS_PER_PASS campaigns fed. Window-closed ones do not count: they are stamped
+   * with their opening and the next candidates are read (at most 10 rounds), so a crowd of
+   * closed campaigns cannot push due ones out of the pass.
+   */
+  async function feedDue(onlyNew: boolean): Promise<number> {
+    let queued = 0;
+    let budget = CAMPAIGNS_PER_PASS;
+    for (let round = 0; round < 10 && budget > 0; round += 1) {
+      const campaigns = await dueCampaigns(deps.db, budget, deps.window, onlyNew);
+      if (campaigns.length === 0) break;
+      const fed = await feedCampaigns(campaigns);
+      queued += fed.queued;
+      budget -= campaigns.length - fed.closed;
+      if (fed.closed === 0) break;
+    }
     return queued;
   }
 
   /** Campaigns never fed yet: their first recipients, between full passes. */
   async function feedNew(): Promise<number> {
-    return feedCampaigns(await dueCampaigns(deps.db, CAMPAIGNS_PER_PASS, deps.window, true));
+    return feedDue(true);
   }
 
   async function hangUpCancelled(): Promise<number> {
@@ -140,7 +160,7 @@ export function createFeeder(deps: FeederDeps) {
 
   /** One pass: feed every due campaign, re-add stale attempts, complete and hang up. */
   async function feedOnce(): Promise<FeedReport> {
-    const queued = await feedCampaigns(await dueCampaigns(deps.db, CAMPAIGNS_PER_PASS, deps.window));
+    const queued = await feedDue(false);
     const stale = await claimStaleAttempts(deps.db, deps.staleMs ?? 30_000, deps.reconcileGraceMs, batch);
     await requeue(stale);
     const completed = await completeFinishedCampaigns(deps.db);
