@@ -1,5 +1,5 @@
 import { type RawBuilder, sql } from 'kysely';
-import type { Db, DbOrTrx } from '../db/connect.ts';
+import type { Db, DbOrTrx, Trx } from '../db/connect.ts';
 import type { CallWindowJson } from '../db/database.ts';
 
 /** A campaign the feeder may feed, with what the fair-share scheduler needs to know of it. */
@@ -195,7 +195,10 @@ export async function claimStaleAttempts(
  * recipients, then judge the subqueries by its old snapshot and complete a campaign whose new
  * recipients would never be dialed. A campaign locked by an upload is skipped until next pass.
  */
-export async function completeFinishedCampaigns(db: Db): Promise<string[]> {
+/** Runs inside the completing transaction with the completed ids (the `campaign.completed` outbox write). */
+export type CampaignsCompleted = (trx: Trx, campaignIds: readonly string[]) => Promise<void>;
+
+export async function completeFinishedCampaigns(db: Db, onCompleted?: CampaignsCompleted): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     const candidates = await sql<{ id: string }>`
       select c.id from campaigns c
@@ -207,7 +210,9 @@ export async function completeFinishedCampaigns(db: Db): Promise<string[]> {
       update campaigns c set status = 'completed', completed_at = now(), updated_at = now()
       where c.id = any(${ids}::uuid[]) and ${finished(sql`c`)}
       returning c.id`.execute(trx);
-    return rows.rows.map((row) => row.id);
+    const completed = rows.rows.map((row) => row.id);
+    if (completed.length > 0) await onCompleted?.(trx, completed);
+    return completed;
   });
 }
 

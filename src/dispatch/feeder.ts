@@ -11,6 +11,7 @@ import { runPeriodically } from '../shared/periodic.ts';
 import {
   campaignsForOffer,
   claimStaleAttempts,
+  type CampaignsCompleted,
   completeFinishedCampaigns,
   type DueCampaign,
   dueCampaigns,
@@ -41,6 +42,8 @@ export interface FeederDeps {
   staleMs?: number;
   /** RECONCILE_GRACE_MS: a `dialing` attempt without uuid older than this gets its job back. */
   reconcileGraceMs: number;
+  /** Called in the transaction that completes campaigns (start/ writes `campaign.completed` there). */
+  onCampaignsCompleted?: CampaignsCompleted;
 }
 
 export interface FeedReport {
@@ -163,7 +166,7 @@ export function createFeeder(deps: FeederDeps) {
     const queued = await feedDue(false);
     const stale = await claimStaleAttempts(deps.db, deps.staleMs ?? 30_000, deps.reconcileGraceMs, batch);
     await requeue(stale);
-    const completed = await completeFinishedCampaigns(deps.db);
+    const completed = await completeFinishedCampaigns(deps.db, deps.onCampaignsCompleted);
     for (const id of completed) deps.logger.info({ campaignId: id }, 'campaign completed');
     const hungUp = await hangUpCancelled();
     return { queued, requeued: stale.length, completed: completed.length, hungUp };
