@@ -13,6 +13,7 @@ import { recordingRoutes } from './recording-routes.ts';
 import { reminderRoutes } from './reminder-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 import { suppressionRoutes } from './suppression-routes.ts';
+import { webhookEndpointRoutes } from './webhook-endpoint-routes.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
 // JSON bodies beyond this are refused with 413; bulk recipients go through the CSV upload.
@@ -70,6 +71,7 @@ const v1Routes: RouteRegistrar[] = [
   reminderRoutes,
   campaignStreamRoutes,
   recordingRoutes,
+  webhookEndpointRoutes,
 ];
 /** Routes without an API key (webhooks carry their own token; docs are public; admin has ADMIN_TOKEN). */
 const publicRoutes: RouteRegistrar[] = [docsRoutes, webhookRoutes, dashboardRoutes, metricsRoutes, adminRoutes];

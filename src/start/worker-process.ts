@@ -6,6 +6,8 @@ import { startFeeder } from '../dispatch/feeder.ts';
 import { type CallLimiter, createCallLimiter } from '../dispatch/rate-limiter.ts';
 import { startSilentCallCheck } from '../dispatch/silent-calls.ts';
 import type { GatewayClient, Quota } from '../gateway/types.ts';
+import { startDeliveries } from '../outbound/delivery-worker.ts';
+import { emitCampaignsCompleted } from '../outbound/result-events.ts';
 import { FairShare } from '../queue/fair-share.ts';
 import { CALL_QUEUE, type CallJobData } from '../queue/jobs.ts';
 import { callBackoffMs, createCallQueue } from '../queue/queue.ts';
@@ -99,9 +101,18 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
       logger,
       window: campaignWindow(config.feederWindow, config.callsPerSecond),
       reconcileGraceMs: config.reconcileGraceMs,
+      onCampaignsCompleted: emitCampaignsCompleted,
     },
     config.feederIntervalMs,
   );
+  // Outbound webhooks: outbox relay + delivery worker on their own queue and concurrency.
+  const deliveries = startDeliveries({
+    db: runtime.db,
+    redis: () => runtime.redis(),
+    keyPrefix: config.redisKeyPrefix,
+    logger,
+    settings: config.outboundWebhooks,
+  });
   // Fills BullMQ from the fair-share scheduler, a short pipe at a time (dispatch/README.md).
   const pump = startFairPump({ fair, queue, logger, pipeTarget: pipeTargetFor(config.callsPerSecond) });
   // Reminder attempts share the queue; their scheduler runs in every worker process too.
@@ -137,6 +148,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
           silentCalls.close(),
           retention.close(),
           metrics?.close(),
+          deliveries.close(),
         ]);
         // In parallel: the limiter rejects jobs still waiting for a slot, so the worker's close
         // (which waits for active jobs) is not held up by a queue of not-yet-started calls.
