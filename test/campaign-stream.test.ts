@@ -10,12 +10,13 @@ interface StreamEvent {
 /** Reads server-sent events from a real HTTP response until it ends or `until` says stop. */
 async function readEvents(response: Response, until: (events: StreamEvent[]) => boolean): Promise<StreamEvent[]> {
   const events: StreamEvent[] = [];
-  const reader = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
   let buffer = '';
   while (!until(events)) {
     const { value, done } = await reader.read();
     if (done) break;
-    buffer += value;
+    buffer += decoder.decode(value, { stream: true });
     for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
       const block = buffer.slice(0, end);
       buffer = buffer.slice(end + 2);
@@ -54,7 +55,7 @@ describe('GET /v1/campaigns/:id/stream (server-sent events over real HTTP)', () 
     const other = await harness.newKey('other');
     const answer = await open(id, other.authorization);
     expect(answer.status).toBe(404);
-    expect((await answer.json()).error.code).toBe('not_found');
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('sends the campaign with its report about once a second, and ends after the campaign is cancelled', async () => {
@@ -87,7 +88,7 @@ describe('GET /v1/campaigns/:id/stream (server-sent events over real HTTP)', () 
     expect(streams.every((s) => s.status === 200)).toBe(true);
     const refused = await open(id);
     expect(refused.status).toBe(429);
-    expect((await refused.json()).error.code).toBe('rate_limited');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('rate_limited');
     controllers[0]?.abort();
     let again = 0;
     for (let i = 0; i < 50 && again !== 200; i++) {

@@ -156,9 +156,9 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     keepScreenshotOnFailure('campaign-phone');
     await page.setViewportSize({ width: 390, height: 844 });
     try {
-      await page.evaluate(() => window.dispatchEvent(new Event('resize')));
+      await page.evaluate("window.dispatchEvent(new Event('resize'))");
       await expectVisible(page.getByRole('heading', { name: 'Spring reminders' }));
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.evaluate<number>('document.documentElement.scrollWidth');
       expect(width).toBeLessThanOrEqual(390);
       await docsShot('campaign-phone');
     } finally {
