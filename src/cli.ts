@@ -30,11 +30,13 @@ const commands: Record<string, Command> = {
   },
   keys: {
     summary: 'Create an API key (printed once, only its hash is stored); set its fair-share weight',
-    usage: 'callcast keys create <name> | keys weight <key-name> <n>',
+    usage:
+      'callcast keys create <name> | keys weight <key-name> <n> | keys numbers <key-name> add|remove|list <number…>',
     needs: ['DATABASE_URL'],
     async run(args, env) {
       const [action, ...nameParts] = args;
       if (action === 'weight') return runKeyWeight(nameParts, env, this.usage);
+      if (action === 'numbers') return runKeyNumbers(nameParts, env, this.usage);
       const name = nameParts.join(' ').trim();
       if (action !== 'create' || !name) throw usageError(this.usage);
       const runtime = createRuntime(loadConfig(env, this.needs));
@@ -158,6 +160,34 @@ async function runKeyWeight(args: string[], env: NodeJS.ProcessEnv, usage: strin
 }
 
 function usageError(usage: string): CliError {
+/**
+ * `keys numbers <key-name> add|remove|list <number…>`: the caller ids the key's campaigns and
+ * reminders may use as `from` (none registered = any). Prints the key's list afterwards.
+ */
+async function runKeyNumbers(args: string[], env: NodeJS.ProcessEnv, usage: string): Promise<number> {
+  const [name, action, ...inputs] = args;
+  if (!name || !(action === 'add' || action === 'remove' || action === 'list')) throw usageError(usage);
+  if (action !== 'list' && inputs.length === 0) throw usageError(usage);
+  const config = loadConfig(env, ['DATABASE_URL']);
+  const { toE164 } = await import('./shared/phone-number.ts');
+  const numbers = inputs.map((input) => {
+    const parsed = toE164(input, config.defaultRegion);
+    if (!parsed.ok) throw new CliError(EXIT.usage, 'usage', `${input} is not a valid phone number (${parsed.problem})`);
+    return parsed.number;
+  });
+  const runtime = createRuntime(config);
+  try {
+    const keyNumbers = await import('./keys/key-numbers.ts');
+    const keyId = await keyNumbers.apiKeyIdByName(runtime.db, name);
+    if (action === 'add') await keyNumbers.addKeyNumbers(runtime.db, keyId, numbers);
+    if (action === 'remove') await keyNumbers.removeKeyNumbers(runtime.db, keyId, numbers);
+    console.log(JSON.stringify({ name, numbers: await keyNumbers.listKeyNumbers(runtime.db, keyId) }));
+  } finally {
+    await runtime.close();
+  }
+  return 0;
+}
+
   return new CliError(EXIT.usage, 'usage', `Usage: ${usage}`);
 }
 

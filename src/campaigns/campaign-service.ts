@@ -1,7 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { Db, Trx } from '../db/connect.ts';
 import type { NewCampaign } from '../db/database.ts';
+import { assertFromRegistered } from '../keys/key-numbers.ts';
 import { callSetupColumns } from '../shared/call-columns.ts';
+import { assertConnectAllowed, type DialPolicy, defaultDialPolicy } from '../shared/dial-policy.ts';
 import { AppError } from '../shared/errors.ts';
 import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../shared/idempotency.ts';
 import { toE164 } from '../shared/phone-number.ts';
@@ -18,6 +20,8 @@ export interface IntakeDeps {
   defaultRegion: string;
   /** CSV uploads: their own pool, a bound on how many run at once, and their timeouts. */
   csv?: CsvIntake;
+  /** Number types and connect targets allowed; default `defaultDialPolicy(defaultRegion)`. */
+  policy?: DialPolicy;
 }
 
 export interface CsvIntake {
@@ -46,25 +50,35 @@ export async function createCampaign(
   claim?: Omit<IdempotencyClaim, 'apiKeyId'>,
 ): Promise<StoredAnswer & { replayed: boolean }> {
   const values = campaignValues(apiKeyId, input, deps.defaultRegion);
+  const policy = policyOf(deps);
+  assertConnectAllowed(input.ncco, policy);
   return deps.db.transaction().execute(async (trx) => {
-    const work = async (): Promise<StoredAnswer> => ({
-      status: 201,
-      body: await insertWithRecipients(trx, deps.defaultRegion, values, input.recipients),
-    });
+    const work = async (): Promise<StoredAnswer> => {
+      await assertFromRegistered(trx, apiKeyId, values.from_number);
+      return { status: 201, body: await insertWithRecipients(trx, deps, values, input.recipients) };
+    };
     if (!claim) return { ...(await work()), replayed: false };
     return runIdempotent(trx, { ...claim, apiKeyId }, work);
   });
 }
 
+const policyOf = (deps: IntakeDeps): DialPolicy => deps.policy ?? defaultDialPolicy(deps.defaultRegion);
+
 async function insertWithRecipients(
   trx: Trx,
-  defaultRegion: string,
+  deps: IntakeDeps,
   values: NewCampaign,
   recipients: readonly RecipientInput[],
 ): Promise<CreatedCampaign> {
   const campaign = await insertCampaign(trx, values);
   const rows = recipients.map((recipient, index): RawRecipient => ({ index, ...recipient }));
-  const target = { campaignId: campaign.id, apiKeyId: values.api_key_id, defaultRegion, rejectedLimit: rows.length };
+  const target = {
+    campaignId: campaign.id,
+    apiKeyId: values.api_key_id,
+    defaultRegion: deps.defaultRegion,
+    rejectedLimit: rows.length,
+    policy: policyOf(deps),
+  };
   const result = await ingestRecipients(trx, target, rows);
   return { id: campaign.id, status: campaign.status, ...result };
 }
@@ -128,7 +142,7 @@ async function storeRecipients(
         ? csvRecipients(source.stream, deps.csv?.timeouts)
         : source.rows.map((recipient, index): RawRecipient => ({ index, ...recipient }));
     const rejectedLimit = source.kind === 'csv' ? CSV_REJECTED_LISTED : source.rows.length;
-    const target = { campaignId, apiKeyId, defaultRegion: deps.defaultRegion, rejectedLimit };
+    const target = { campaignId, apiKeyId, defaultRegion: deps.defaultRegion, rejectedLimit, policy: policyOf(deps) };
     return { id: campaignId, ...(await ingestRecipients(trx, target, rows)) };
   });
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Trx } from '../db/connect.ts';
+import type { DialPolicy } from '../shared/dial-policy.ts';
 import { suppressedAmong } from '../suppressions/suppression-repository.ts';
 import {
   dedupe,
@@ -28,6 +29,8 @@ export interface IntakeTarget {
   defaultRegion: string;
   /** How many rejected rows to report in full; the rest are only counted. */
   rejectedLimit: number;
+  /** Number types refused per row (premium-rate, …); none checked without it. */
+  policy?: DialPolicy;
 }
 
 /**
@@ -50,7 +53,7 @@ export class RecipientIntake {
   }
 
   async add(raw: RawRecipient): Promise<void> {
-    const row = normalizeRow(raw, this.#target.defaultRegion);
+    const row = normalizeRow(raw, this.#target.defaultRegion, this.#target.policy);
     if (isRejected(row)) this.#reject([row]);
     else this.#pending.push(row);
     if (this.#pending.length >= BATCH_ROWS) await this.#flush();

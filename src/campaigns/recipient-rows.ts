@@ -1,4 +1,5 @@
 import { isIanaZone } from '../calls/call-settings.ts';
+import { type DialPolicy, type NumberTypeProblem, numberTypeProblem } from '../shared/dial-policy.ts';
 import { type E164, type NumberProblem, toE164 } from '../shared/phone-number.ts';
 
 /**
@@ -7,10 +8,13 @@ import { type E164, type NumberProblem, toE164 } from '../shared/phone-number.ts
  *   missing_number: a CSV row with an empty number cell;
  *   duplicate_number: already in this campaign (earlier in the same upload or before);
  *   suppressed_number: on this API key's do-not-call list;
- *   invalid_timezone: not an IANA zone name.
+ *   invalid_timezone: not an IANA zone name;
+ *   premium_rate_number / shared_cost_number / number_type_not_allowed: a valid number of a type
+ *     the operator does not call (dial-policy.ts, ALLOWED_NUMBER_TYPES).
  */
 export type RejectCode =
   | NumberProblem
+  | NumberTypeProblem
   | 'missing_number'
   | 'duplicate_number'
   | 'suppressed_number'
@@ -44,13 +48,19 @@ export interface RejectedRow {
 }
 
 /** Checks one row on its own (number and zone); duplicates and suppressions need the database. */
-export function normalizeRow(row: RawRecipient, defaultRegion: string): ValidRecipient | RejectedRow {
+export function normalizeRow(
+  row: RawRecipient,
+  defaultRegion: string,
+  policy?: DialPolicy,
+): ValidRecipient | RejectedRow {
   const input = row.number.trim();
   const reject = (code: RejectCode): RejectedRow => ({ index: row.index, ...lineOf(row), number: input, code });
   if (input === '') return reject('missing_number');
   const timezone = row.timezone?.trim() || null;
   const parsed = toE164(input, defaultRegion);
   if (!parsed.ok) return reject(parsed.problem);
+  const typeProblem = policy && numberTypeProblem(parsed.number, policy);
+  if (typeProblem) return reject(typeProblem);
   if (timezone !== null && !isIanaZone(timezone)) return reject('invalid_timezone');
   return { index: row.index, ...lineOf(row), input, number: parsed.number, timezone, data: row.data ?? {} };
 }

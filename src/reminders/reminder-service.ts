@@ -2,8 +2,15 @@ import { sql } from 'kysely';
 import { endAttempt } from '../calls/attempt-outcome.ts';
 import { UNOWNED } from '../calls/attempt-owners.ts';
 import type { Db } from '../db/connect.ts';
+import { assertFromRegistered } from '../keys/key-numbers.ts';
 import type { CallQueue } from '../queue/queue.ts';
 import { removeCallJobs } from '../queue/queue.ts';
+import {
+  assertConnectAllowed,
+  assertNumberTypeAllowed,
+  type DialPolicy,
+  defaultDialPolicy,
+} from '../shared/dial-policy.ts';
 import { AppError, coerceError, notFound } from '../shared/errors.ts';
 import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../shared/idempotency.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -20,6 +27,8 @@ export interface ReminderDeps {
   logger: Logger;
   /** Region for numbers without a country code (config.defaultRegion). */
   defaultRegion: string;
+  /** Number types and connect targets allowed; default `defaultDialPolicy(defaultRegion)`. */
+  policy?: DialPolicy;
 }
 
 /**
@@ -34,8 +43,12 @@ export async function createReminder(
   now: Date = new Date(),
 ): Promise<StoredAnswer & { replayed: boolean }> {
   const values = reminderValues(apiKeyId, input, deps.defaultRegion, now);
+  const policy = deps.policy ?? defaultDialPolicy(deps.defaultRegion);
+  assertNumberTypeAllowed(values.to_number, policy, 'to');
+  assertConnectAllowed(input.ncco, policy);
   const answer = await deps.db.transaction().execute(async (trx) => {
     const work = async (): Promise<StoredAnswer> => {
+      await assertFromRegistered(trx, apiKeyId, values.from_number);
       if (await isSuppressed(trx, apiKeyId, values.to_number)) throw suppressedTo(values.to_number);
       const reminder = await trx.insertInto('reminders').values(values).returningAll().executeTakeFirstOrThrow();
       // reminderValues already proved a first run exists.

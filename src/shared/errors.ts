@@ -17,6 +17,11 @@ export type ErrorCode =
   | 'rate_limited'
   | 'too_many_uploads'
   | 'upload_timeout'
+  | 'connect_not_allowed'
+  | 'premium_rate_number'
+  | 'shared_cost_number'
+  | 'number_type_not_allowed'
+  | 'from_not_registered'
   | 'service_unavailable'
   | 'services_missing'
   | 'internal_error';

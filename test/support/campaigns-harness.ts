@@ -13,6 +13,8 @@ import { createTestDatabase, testRedisPrefix, testRedisUrl } from './services.ts
 export interface IntakeHarness {
   app: FastifyInstance;
   db: Db;
+  /** The test database's URL, for CLI commands run against it. */
+  databaseUrl: string;
   queue: CallQueue;
   /** A new API key's bearer header. */
   newKey(name?: string): Promise<{ id: string; authorization: string }>;
@@ -33,6 +35,7 @@ export async function startIntakeHarness(env: Record<string, string> = {}): Prom
   return {
     app,
     db: database.db,
+    databaseUrl: database.url,
     queue,
     async newKey(name = 'test') {
       const { id, key } = await createApiKey(database.db, name);
