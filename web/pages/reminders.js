@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, query } from '../lib/api.js';
 import { errorsByControl, NccoEditor, parseNcco, SAMPLE_NCCO, soonIso } from '../lib/call-fields.js';
 import { html } from '../lib/html.js';
-import { ErrorNote, Field, formatTime, StatusBadge } from '../lib/ui.js';
+import { BarChart, ErrorNote, Field, formatTime, StatusBadge } from '../lib/ui.js';
 
 const CONTROLS = { to: 'r-to', from: 'r-from', ncco: 'r-ncco', at: 'r-at', recurrence: 'r-cron', timezone: 'r-tz' };
 
@@ -125,13 +125,29 @@ export function ReminderPage({ id }) {
       <div><dt>Runs</dt><dd>${reminder.runCount}</dd></div>
     </dl>
     ${reminder.status === 'active' && html`<button type="button" class="danger" onClick=${remove}>Delete reminder</button>`}
-    <h2>Runs and attempts</h2>
+    ${
+      reminder.answers &&
+      html`<${BarChart} title="Answers per label (all runs)" counts=${reminder.answers.byLabel}
+      empty="No answers yet" />`
+    }
+    ${
+      reminder.runs?.length > 0 &&
+      html`<h2>Runs</h2>
+      <div class="table-wrap"><table>
+        <thead><tr><th scope="col">Run</th><th scope="col">Outcome</th><th scope="col">Answer</th><th scope="col">Digits</th></tr></thead>
+        <tbody>${reminder.runs.map(
+          (r) => html`<tr key=${r.run}><td>${r.run}</td><td>${r.outcome ?? '–'}</td>
+          <td>${r.label ?? '–'}</td><td>${r.digits ?? '–'}</td></tr>`,
+        )}</tbody>
+      </table></div>`
+    }
+    <h2>Attempts</h2>
     <div class="table-wrap" aria-live="polite"><table>
       <thead><tr><th scope="col">Run</th><th scope="col">Attempt</th><th scope="col">Status</th><th scope="col">Outcome</th>
         <th scope="col">Answer</th><th scope="col">Due</th><th scope="col">Duration</th></tr></thead>
       <tbody>${reminder.attempts.map(
         (a) => html`<tr key=${a.id}><td>${a.run ?? '–'}</td><td>${a.attemptNo}</td><td>${a.status}</td>
-        <td>${a.outcome ?? '–'}</td><td>${a.label ?? a.answer?.label ?? a.dtmf ?? '–'}</td><td>${formatTime(a.dueAt)}</td><td>${a.durationSeconds ?? '–'}</td></tr>`,
+        <td>${a.outcome ?? '–'}</td><td>${[a.label, a.digits].filter(Boolean).join(' · ') || '–'}</td><td>${formatTime(a.dueAt)}</td><td>${a.durationSeconds ?? '–'}</td></tr>`,
       )}
         ${reminder.attempts.length === 0 && html`<tr><td colspan="7" class="muted">No attempts yet.</td></tr>`}
       </tbody></table></div>
