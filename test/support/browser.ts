@@ -7,6 +7,8 @@ import { type BrowserContext, chromium, type Page } from 'playwright-core';
 /** Debian's chromium package (installed by .ci/run); the browser tests skip when it is absent. */
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+// CI installs it (.ci/run) and says so: there a missing browser is a failure, not a skip.
+if (!hasChromium && process.env.CALLCAST_REQUIRE_TOOLS === '1') throw new Error(`${CHROMIUM} is required in CI`);
 
 const ARGS = [
   '--headless',
