@@ -13,6 +13,9 @@ const DOCS_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : u
 const RECIPIENTS = 24;
 const numbers = Array.from({ length: RECIPIENTS }, (_unused, i) => `+3161200${String(i).padStart(4, '0')}`);
 const csv = `number,name\n${numbers.map((n, i) => `${n},Person ${i}`).join('\n')}\n`;
+// Added on the campaign page while it is paused.
+const extra = ['+31612100001', '+31612100002', '+31612100003'];
+const TOTAL = RECIPIENTS + extra.length;
 
 if (!hasChromium)
   console.log('dashboard browser tests skipped: /usr/bin/chromium is absent (apt-get install chromium)');
@@ -102,7 +105,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     expect(listed).toHaveLength(0);
   });
 
-  it('creates a campaign from a CSV file, pauses and resumes it, and watches it reach 100 %', async () => {
+  it('creates a campaign from a CSV file, pauses it, uploads more recipients, resumes it and watches it reach 100 %', async () => {
     keepScreenshotOnFailure('campaign-run');
     await page.getByLabel('Name', { exact: true }).fill('Spring reminders');
     await page.getByLabel('NCCO (JSON)').fill('[{ "action": "talk", "text": "Hello {{name}}" }]');
@@ -130,10 +133,18 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     expect(createCalls(pipeline.simulator.requests()).length).toBe(dialedAtPause);
     expect(acceptedByNumber(pipeline.simulator.requests()).size).toBeLessThan(RECIPIENTS);
 
+    await page
+      .getByLabel(/^Add recipients/)
+      .setInputFiles({ name: 'more.csv', mimeType: 'text/csv', buffer: Buffer.from(`number\n${extra.join('\n')}\n`) });
+    await page.getByRole('button', { name: 'Upload' }).click();
+    await expectVisible(
+      page.locator('[data-upload-result]', { hasText: `${extra.length} recipients added, 0 rejected` }),
+    );
+
     await page.getByRole('button', { name: 'Resume' }).click();
     await waitFor(async () => (await progressOf()) === 100, 40_000, 'progress 100 %');
     await expectVisible(page.locator('.badge', { hasText: 'completed' }));
-    expect(await page.locator('[data-stat="finished"]').textContent()).toContain(`${RECIPIENTS} / ${RECIPIENTS}`);
+    expect(await page.locator('[data-stat="finished"]').textContent()).toContain(`${TOTAL} / ${TOTAL}`);
     await expectVisible(page.locator('.bars li', { hasText: 'completed' }));
     await docsShot('campaign-completed');
   });
@@ -148,8 +159,25 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     const text = await readFile(await download.path(), 'utf8');
     const [header, ...rows] = text.trim().split(/\r?\n/);
     expect(header).toContain('number');
-    expect(rows).toHaveLength(RECIPIENTS);
-    for (const number of numbers) expect(rows.some((row) => row.includes(number))).toBe(true);
+    expect(rows).toHaveLength(TOTAL);
+    for (const number of [...numbers, ...extra]) expect(rows.some((row) => row.includes(number))).toBe(true);
+  });
+
+  it('pages through the attempts with the API cursor and filters them by number', async () => {
+    keepScreenshotOnFailure('attempts');
+    const rows = page.locator('section[aria-labelledby="attempts-title"] tbody tr');
+    await waitFor(async () => (await rows.count()) === 25, 10_000, 'a full first page');
+    await page.getByRole('button', { name: 'Next' }).click();
+    await expectVisible(page.getByText('Page 2'));
+    await waitFor(async () => (await rows.count()) === TOTAL - 25, 10_000, 'the rest on page 2');
+    await page.getByRole('button', { name: 'Previous' }).click();
+    await waitFor(async () => (await rows.count()) === 25, 10_000, 'page 1 again');
+    await page.getByRole('searchbox', { name: 'Number' }).fill('0612100002');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await waitFor(async () => (await rows.count()) === 1, 10_000, 'one attempt for the number');
+    expect(await rows.first().textContent()).toContain('+31612100002');
+    await page.getByRole('searchbox', { name: 'Number' }).fill('');
+    await page.getByRole('button', { name: 'Filter' }).click();
   });
 
   it('the campaign page fits a phone screen without sideways scrolling', async () => {
