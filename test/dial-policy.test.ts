@@ -119,3 +119,32 @@ describe('what a key may dial', () => {
     ).toBe(201);
   });
 });
+
+describe('what a key may dial, as the operator configured it', () => {
+  let h: IntakeHarness;
+  let auth: string;
+  beforeAll(async () => {
+    h = await startIntakeHarness({
+      ALLOWED_NUMBER_TYPES: 'MOBILE,FIXED_LINE,PREMIUM_RATE',
+      CONNECT_ENDPOINT_TYPES: 'phone,sip',
+      CONNECT_NUMBER_PREFIXES: '31,44',
+    });
+    auth = (await h.newKey('configured')).authorization;
+  });
+  afterAll(() => h.close());
+
+  it('honours ALLOWED_NUMBER_TYPES, CONNECT_ENDPOINT_TYPES and CONNECT_NUMBER_PREFIXES', async () => {
+    const recipients = [{ number: '+31900123456' }, { number: '+31851234567' }];
+    const res = await postJson(h.app, '/v1/campaigns', auth, campaignBody({ recipients }));
+    expect(res.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, code: 'number_type_not_allowed' }] });
+    for (const endpoint of [
+      { type: 'sip', uri: 'sip:desk@example.com' },
+      { type: 'phone', number: '447911123456' },
+    ]) {
+      const ok = await postJson(h.app, '/v1/campaigns', auth, campaignBody({ ncco: connectTo(endpoint) }));
+      expect(ok.statusCode, JSON.stringify(endpoint)).toBe(201);
+    }
+    const ws = { type: 'websocket', uri: 'wss://example.com/a', 'content-type': 'audio/l16;rate=16000' };
+    expect((await postJson(h.app, '/v1/campaigns', auth, campaignBody({ ncco: connectTo(ws) }))).statusCode).toBe(400);
+  });
+});

@@ -6,6 +6,7 @@ import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from '.
 import { addRecipients, createCampaign, type IntakeDeps } from '../campaigns/campaign-service.ts';
 import { toCampaignDetail, toCampaignView } from '../campaigns/campaign-view.ts';
 import { summarizeCampaign } from '../reports/campaign-summary.ts';
+import { dialPolicyFor } from '../shared/dial-policy.ts';
 import { claimFor } from '../shared/idempotency.ts';
 import { campaignIdParam, decodeCursor, encodeCursor, requireMediaType } from '../shared/request-checks.ts';
 import { parseOrThrow } from '../shared/validation.ts';
@@ -16,7 +17,12 @@ const CSV_TYPES = ['text/csv', 'application/csv'];
 
 /** /v1/campaigns…: thin adapters over campaign-service and campaign-control. */
 export async function campaignRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<void> {
-  const intake: IntakeDeps = { db: deps.db, defaultRegion: deps.config.defaultRegion, csv: deps.csvIntake };
+  const intake: IntakeDeps = {
+    db: deps.db,
+    defaultRegion: deps.config.defaultRegion,
+    csv: deps.csvIntake,
+    policy: dialPolicyFor(deps.config),
+  };
   await v1.register(async (scope) => {
     // The raw stream is handed on unread, so an upload of any size is parsed row by row.
     scope.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));

@@ -4,6 +4,7 @@ import { listQuerySchema } from '../campaigns/campaign-schema.ts';
 import { createReminderSchema } from '../reminders/reminder-schema.ts';
 import { cancelReminder, createReminder, type ReminderDeps } from '../reminders/reminder-service.ts';
 import { listReminders, reminderDetail } from '../reminders/reminder-view.ts';
+import { dialPolicyFor } from '../shared/dial-policy.ts';
 import { notFound } from '../shared/errors.ts';
 import { claimFor } from '../shared/idempotency.ts';
 import { decodeCursor, encodeCursor, requireMediaType } from '../shared/request-checks.ts';
@@ -26,6 +27,7 @@ export async function reminderRoutes(v1: FastifyInstance, deps: ApiDeps): Promis
     queue: deps.queue,
     logger: deps.logger,
     defaultRegion: deps.config.defaultRegion,
+    policy: dialPolicyFor(deps.config),
   };
 
   v1.post('/reminders', async (request, reply) => {

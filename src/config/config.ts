@@ -7,6 +7,17 @@ const KPN_TOKEN_URL = 'https://api-prd.kpn.com/oauth/client_credential/accesstok
 const url = z.url();
 const optionalText = z.string().min(1).optional();
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** `a,b, c` → ['a', 'b', 'c'], each checked by `item`. */
+const commaList = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(z.array(item));
 
 /**
  * Every environment variable callcast reads, with its default. Units are in the names.
@@ -77,6 +88,26 @@ const envSchema = z.object({
   IDEMPOTENCY_RETENTION_DAYS: int(1, 3650).default(7),
   /** Most webhook events held in Redis while Postgres is down; beyond it the receiver answers 503. */
   EVENT_BUFFER_MAX: int(1, 100_000_000).default(100_000),
+  /** Number types callees and connect targets may have (libphonenumber names, comma-separated). */
+  ALLOWED_NUMBER_TYPES: commaList(
+    z.enum([
+      'MOBILE',
+      'FIXED_LINE',
+      'FIXED_LINE_OR_MOBILE',
+      'VOIP',
+      'TOLL_FREE',
+      'PREMIUM_RATE',
+      'SHARED_COST',
+      'UAN',
+      'PERSONAL_NUMBER',
+      'PAGER',
+      'VOICEMAIL',
+    ]),
+  ).default(['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'TOLL_FREE']),
+  /** NCCO connect endpoint types allowed (comma-separated); sip/websocket/vbc/app can carry audio off the platform. */
+  CONNECT_ENDPOINT_TYPES: commaList(z.enum(['phone', 'sip', 'websocket', 'vbc', 'app'])).default(['phone']),
+  /** E.164 digit prefixes a connected phone number must start with; unset = DEFAULT_REGION's country code. */
+  CONNECT_NUMBER_PREFIXES: commaList(z.string().regex(/^\d{1,15}$/)).optional(),
   /** Producer CLI commands (campaign, reminder, suppress): the running API they talk to. */
   CALLCAST_API_URL: url.default('http://127.0.0.1:3000'),
   /** Producer CLI commands: the API key they send as `Authorization: Bearer …`. */
@@ -167,6 +198,11 @@ function toConfig(env: Env) {
     },
     retention: { eventDays: env.EVENT_RETENTION_DAYS, idempotencyDays: env.IDEMPOTENCY_RETENTION_DAYS },
     eventBufferMax: env.EVENT_BUFFER_MAX,
+    dialPolicy: {
+      numberTypes: env.ALLOWED_NUMBER_TYPES,
+      connectTypes: env.CONNECT_ENDPOINT_TYPES,
+      connectPrefixes: env.CONNECT_NUMBER_PREFIXES,
+    },
     cliApi: { url: env.CALLCAST_API_URL.replace(/\/+$/, ''), apiKey: env.CALLCAST_API_KEY },
     outboundWebhooks: {
       allowPrivateTargets: env.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',

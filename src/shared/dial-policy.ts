@@ -99,3 +99,20 @@ export function assertNumberTypeAllowed(number: E164 | string, policy: DialPolic
     details: [{ field, code, message: 'number type not allowed' }],
   });
 }
+
+/** The operator's policy from config (ALLOWED_NUMBER_TYPES, CONNECT_*), defaults filled from the region. */
+export function dialPolicyFor(config: {
+  defaultRegion: string;
+  dialPolicy: {
+    numberTypes: readonly string[];
+    connectTypes: readonly string[];
+    connectPrefixes?: readonly string[] | undefined;
+  };
+}): DialPolicy {
+  const { numberTypes, connectTypes, connectPrefixes } = config.dialPolicy;
+  return {
+    numberTypes,
+    connectTypes,
+    connectPrefixes: connectPrefixes ?? defaultDialPolicy(config.defaultRegion).connectPrefixes,
+  };
+}
