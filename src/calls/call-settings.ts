@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { callResponsesSchema, metadataSchema } from '../shared/call-responses.ts';
 import { nccoSchema } from '../shared/ncco.ts';
 import { OUTCOMES } from './call-status.ts';
+import { NEVER_RETRY } from './retry-policy.ts';
 
 /**
  * Call settings campaigns and reminders share: what the callee hears, when and how often to
@@ -45,7 +46,7 @@ export const callWindowSchema = z
   .refine((window) => window.start !== window.end, { message: 'end must differ from start', path: ['end'] });
 
 /** Outcomes a retry policy may name: the ones a later attempt could change. */
-export const RETRYABLE_OUTCOMES = OUTCOMES.filter((outcome) => !['completed', 'rejected', 'skipped'].includes(outcome));
+export const RETRYABLE_OUTCOMES = OUTCOMES.filter((outcome) => !NEVER_RETRY.has(outcome));
 
 export const retrySchema = z.strictObject({
   /** Attempts per recipient including the first; 1 means never retry. */

@@ -34,6 +34,8 @@ export const OUTCOMES = [
   'machine',
   'error',
   'skipped',
+  'suppressed',
+  'maybe_placed',
 ] as const satisfies readonly AttemptOutcome[];
 export type Outcome = AttemptOutcome;
 

@@ -3,35 +3,56 @@ import type { EndedAttempt } from '../calls/attempt-owners.ts';
 import type { Outcome } from '../calls/call-status.ts';
 import { nextRetryAt } from '../calls/retry-policy.ts';
 import type { Trx } from '../db/connect.ts';
+import type { RecipientOutcome } from '../db/database.ts';
+import { isSuppressedForCampaign } from '../suppressions/suppression-repository.ts';
 
-/** The campaign's retry time for this outcome, or undefined when the recipient is done. */
-async function retryTime(trx: Trx, campaignId: string, attemptNo: number, outcome: Outcome): Promise<Date | undefined> {
-  const campaign = await trx
-    .selectFrom('campaigns')
-    .select(['retry_policy', 'status'])
-    .where('id', '=', campaignId)
+/**
+ * Where a recipient goes after its attempt ended with `outcome`: a retry time per the campaign's
+ * policy (`pending`), or a final status. A number suppressed meanwhile is never retried: it ends
+ * `cancelled` with final outcome `suppressed`, whatever the call's own outcome (unless it
+ * completed). An attempt skipped because the campaign was cancelled leaves it `cancelled`.
+ */
+async function settlement(
+  trx: Trx,
+  attempt: EndedAttempt & { campaignId: string; recipientId: string },
+  outcome: Outcome,
+): Promise<{ status: 'pending' | 'done' | 'cancelled'; retryAt: Date | null; finalOutcome: RecipientOutcome }> {
+  const row = await trx
+    .selectFrom('campaigns as c')
+    .innerJoin('recipients as r', 'r.campaign_id', 'c.id')
+    .select(['c.retry_policy', 'c.status', 'r.number'])
+    .where('c.id', '=', attempt.campaignId)
+    .where('r.id', '=', attempt.recipientId)
     .executeTakeFirstOrThrow();
-  if (campaign.status === 'cancelled') return undefined;
-  return nextRetryAt(campaign.retry_policy, attemptNo, outcome, new Date());
+  if (outcome === 'suppressed') return { status: 'cancelled', retryAt: null, finalOutcome: 'suppressed' };
+  if (outcome !== 'completed' && (await isSuppressedForCampaign(trx, attempt.campaignId, row.number))) {
+    return { status: 'cancelled', retryAt: null, finalOutcome: 'suppressed' };
+  }
+  if (row.status === 'cancelled') {
+    return { status: outcome === 'skipped' ? 'cancelled' : 'done', retryAt: null, finalOutcome: outcome };
+  }
+  const retryAt = nextRetryAt(row.retry_policy, attempt.attemptNo, outcome, new Date()) ?? null;
+  return { status: retryAt ? 'pending' : 'done', retryAt, finalOutcome: outcome };
 }
 
 /**
  * A campaign recipient after its attempt ended: back to `pending` for a retry per the
- * campaign's policy, or `done` with this outcome. Attempts of other owners are left alone.
+ * campaign's policy, or settled for good with this outcome. Attempts of other owners are left alone.
  */
 export async function settleRecipient(trx: Trx, attempt: EndedAttempt, outcome: Outcome): Promise<void> {
-  if (!attempt.recipientId || !attempt.campaignId) return;
-  const retryAt = await retryTime(trx, attempt.campaignId, attempt.attemptNo, outcome);
+  const { recipientId, campaignId } = attempt;
+  if (!recipientId || !campaignId) return;
+  const next = await settlement(trx, { ...attempt, recipientId, campaignId }, outcome);
   await trx
     .updateTable('recipients')
     // attempt_count is kept by whoever creates attempts; greatest() also covers rows made elsewhere.
     .set({
-      status: retryAt ? 'pending' : 'done',
-      next_attempt_at: retryAt ?? null,
-      final_outcome: outcome,
+      status: next.status,
+      next_attempt_at: next.retryAt,
+      final_outcome: next.finalOutcome,
       attempt_count: sql`greatest(attempt_count, ${attempt.attemptNo})`,
     })
-    .where('id', '=', attempt.recipientId)
+    .where('id', '=', recipientId)
     .execute();
 }
 
@@ -41,12 +62,13 @@ export async function settleRecipient(trx: Trx, attempt: EndedAttempt, outcome: 
  * and nothing picked it up since.
  */
 export async function resettleRecipient(trx: Trx, attempt: EndedAttempt, outcome: Outcome): Promise<void> {
-  if (!attempt.recipientId || !attempt.campaignId) return;
-  const retryAt = await retryTime(trx, attempt.campaignId, attempt.attemptNo, outcome);
+  const { recipientId, campaignId } = attempt;
+  if (!recipientId || !campaignId) return;
+  const next = await settlement(trx, { ...attempt, recipientId, campaignId }, outcome);
   await trx
     .updateTable('recipients as r')
-    .set({ final_outcome: outcome, status: retryAt ? 'pending' : 'done', next_attempt_at: retryAt ?? null })
-    .where('r.id', '=', attempt.recipientId)
+    .set({ final_outcome: next.finalOutcome, status: next.status, next_attempt_at: next.retryAt })
+    .where('r.id', '=', recipientId)
     // Re-checked on the locked row: a feeder that queued the recipient meanwhile wins.
     .where('r.status', 'in', ['pending', 'done'])
     .where('r.attempt_count', '<=', attempt.attemptNo)

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { canTransition, isCallStatus } from '../calls/call-status.ts';
 import type { Db } from '../db/connect.ts';
+import { confirmSend } from './send-check.ts';
 
 /**
  * The attempt-row transitions the worker owns. Each is a compare-and-set on the row, so of two
@@ -61,22 +62,9 @@ export async function claimStamp(db: Db, attemptId: string): Promise<Date | null
   return row?.dial_started_at ?? null;
 }
 
-/**
- * Called as the request leaves, after the limiter's wait (seconds, or a whole Redis outage):
- * moves `dial_started_at` to now, so reconciliation's grace counts from the real send, but only
- * while the claim is still ours. False when another process re-claimed the attempt for a redial
- * meanwhile: then this request must not be sent, or the number would be dialed twice.
- */
+/** `confirmSend` as a yes/no: may this claim's request leave now (see send-check.ts)? */
 export async function confirmClaimAtSend(db: Db, attemptId: string, claimedAt: Date): Promise<boolean> {
-  const result = await db
-    .updateTable('call_attempts')
-    .set({ dial_started_at: sql`now()`, updated_at: sql`now()` })
-    .where('id', '=', attemptId)
-    .where('status', '=', 'dialing')
-    .where('call_uuid', 'is', null)
-    .where(sql<boolean>`abs(extract(epoch from dial_started_at) * 1000 - ${claimedAt.getTime()}) < 1`)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+  return (await confirmSend(db, attemptId, claimedAt)).sent;
 }
 
 /**

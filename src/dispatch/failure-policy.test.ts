@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../gateway/types.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
-import { classifyFailure } from './failure-policy.ts';
+import { classifyFailure, planAfterFailure, RETRY_AFTER_OUTAGE_MS } from './failure-policy.ts';
 
 describe('classifyFailure', () => {
   it('a 429 pauses every worker for Retry-After and gives the claim back', () => {
@@ -60,5 +60,44 @@ describe('classifyFailure', () => {
 
   it('an unknown error during the request keeps the claim: the call may exist', () => {
     expect(classifyFailure(new TypeError('boom'))).toMatchObject({ kind: 'retry', claim: 'keep' });
+  });
+});
+
+describe('planAfterFailure', () => {
+  const lastOf3 = { tryNo: 3, maxTries: 3 };
+  const firstOf3 = { tryNo: 1, maxTries: 3 };
+
+  it('a transient failure before sending retries with the claim given back', () => {
+    const plan = planAfterFailure(classifyFailure(new GatewayError('transient', 'ECONNREFUSED')), firstOf3);
+    expect(plan).toEqual({ kind: 'retry', releaseClaim: true, reason: 'ECONNREFUSED' });
+  });
+
+  it('on the last try, a failure before sending hands the number back for later instead of giving up', () => {
+    const plan = planAfterFailure(classifyFailure(new GatewayError('transient', 'ECONNREFUSED')), lastOf3);
+    expect(plan).toMatchObject({ kind: 'later', releaseClaim: true, delayMs: RETRY_AFTER_OUTAGE_MS });
+  });
+
+  it('on the last try, a timeout after sending ends the attempt as maybe_placed and keeps the claim', () => {
+    const timeout = new GatewayError('transient', 'timeout', { maybeDelivered: true });
+    const plan = planAfterFailure(classifyFailure(timeout), lastOf3);
+    expect(plan).toMatchObject({ kind: 'give_up', releaseClaim: false, outcome: 'maybe_placed' });
+  });
+
+  it('a 429 pauses every worker and gives the claim back, whatever the try', () => {
+    const plan = planAfterFailure(classifyFailure(new GatewayError('rate_limited', '429')), lastOf3);
+    expect(plan).toMatchObject({ kind: 'pause_all', releaseClaim: true, ms: 1000, level: 'warn' });
+  });
+
+  it('refused credentials pause every worker and are logged as errors', () => {
+    const plan = planAfterFailure(classifyFailure(new GatewayError('auth', '401')), firstOf3);
+    expect(plan).toMatchObject({ kind: 'pause_all', level: 'error' });
+  });
+
+  it('a permanent refusal ends the attempt without touching the claim', () => {
+    const plan = planAfterFailure(
+      classifyFailure(new GatewayError('permanent', '400', { httpStatus: 400, problem: { title: 'Bad' } })),
+      firstOf3,
+    );
+    expect(plan).toMatchObject({ kind: 'end', releaseClaim: false, detail: 'Bad' });
   });
 });

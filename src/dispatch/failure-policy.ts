@@ -78,3 +78,51 @@ export function classifyFailure(thrown: unknown): FailureAction {
       };
   }
 }
+
+// After the last try of a job that never reached the gateway, the recipient waits this long in
+// Postgres (a reminder's job in Redis): outages that outlast ~4 min of backoff take minutes more.
+export const RETRY_AFTER_OUTAGE_MS = 5 * 60_000;
+
+/**
+ * What the worker does after a failed dial, given where the job stands (`releaseClaim`: give the
+ * claim back first, when the job holds one):
+ *   end       – end the attempt as `error` (the gateway refused the call for good);
+ *   requeue   – back to the queue after `delayMs`, not a try;
+ *   pause_all – pause every worker for `ms`, then rate-limit this one (logged at `level`);
+ *   later     – every try failed before the request could leave: no call exists, so the number
+ *               is tried again after `delayMs` instead of being given up;
+ *   give_up   – the last try may have placed the call: end it as `maybe_placed`, never redial;
+ *   retry     – throw, so BullMQ's attempts/backoff try again.
+ */
+export type FailurePlan =
+  | { kind: 'end'; releaseClaim: false; detail: string; gatewayError: unknown }
+  | { kind: 'requeue'; releaseClaim: true; delayMs: number }
+  | { kind: 'pause_all'; releaseClaim: true; ms: number; reason: string; level: 'error' | 'warn' }
+  | { kind: 'later'; releaseClaim: true; delayMs: number; reason: string }
+  | { kind: 'give_up'; releaseClaim: false; outcome: 'maybe_placed'; detail: string }
+  | { kind: 'retry'; releaseClaim: boolean; reason: string };
+
+/** `tryNo`: this run of the job, from 1; `maxTries`: the job's BullMQ `attempts`. */
+export function planAfterFailure(action: FailureAction, tries: { tryNo: number; maxTries: number }): FailurePlan {
+  switch (action.kind) {
+    case 'end':
+      return { kind: 'end', releaseClaim: false, detail: action.detail, gatewayError: action.gatewayError };
+    case 'requeue':
+      return { kind: 'requeue', releaseClaim: true, delayMs: action.delayMs };
+    case 'pause_all': {
+      const level = action.reason.includes('credentials') ? 'error' : 'warn';
+      return { kind: 'pause_all', releaseClaim: true, ms: action.ms, reason: action.reason, level };
+    }
+    case 'retry':
+      break;
+  }
+  const release = action.claim === 'release';
+  if (tries.tryNo < tries.maxTries) return { kind: 'retry', releaseClaim: release, reason: action.reason };
+  if (release) return { kind: 'later', releaseClaim: true, delayMs: RETRY_AFTER_OUTAGE_MS, reason: action.reason };
+  return {
+    kind: 'give_up',
+    releaseClaim: false,
+    outcome: 'maybe_placed',
+    detail: `${action.reason}; the call may have been placed, so it is not redialed`,
+  };
+}

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx, Trx } from '../db/connect.ts';
 import type { E164 } from '../shared/phone-number.ts';
+import { lockSuppressionsOf } from '../shared/suppression-lock.ts';
 
 /**
  * The do-not-call list, one per API key. Intake rejects listed numbers (`suppressed_number`);
@@ -23,7 +24,11 @@ export async function isSuppressed(db: DbOrTrx, apiKeyId: string, number: E164 |
   return (await suppressedAmong(db, apiKeyId, [number])).has(number);
 }
 
-/** For the worker's last check before dialing: is `number` suppressed by the campaign's owner? */
+/**
+ * Is `number` suppressed by the campaign's owner? Used when an attempt ends, so a suppressed
+ * number is never retried; the worker's own last check runs in SQL as the request leaves
+ * (`confirmClaimAtSend`).
+ */
 export async function isSuppressedForCampaign(
   db: DbOrTrx,
   campaignId: string,
@@ -51,6 +56,8 @@ export async function addSuppressions(
   numbers: readonly E164[],
 ): Promise<{ added: number; withdrawnAttempts: string[] }> {
   if (numbers.length === 0) return { added: 0, withdrawnAttempts: [] };
+  // Until this commits, no worker confirms a send for this key (its last check waits, then sees the numbers).
+  await lockSuppressionsOf(trx, apiKeyId);
   const added = await sql<{ number: string }>`
     insert into suppressions (api_key_id, number)
     select ${apiKeyId}::uuid, n from unnest(${sql.val(numbers)}::text[]) as n
