@@ -68,6 +68,11 @@ const envSchema = z.object({
    * the gateway answered, which already covers the request's whole flight; 10 ms covers clock rounding.
    */
   CALL_RATE_MARGIN_MS: int(0, 1000).default(10),
+  /**
+   * `strict`: a slot is held until one window after the answer (holds whatever the network does);
+   * `adaptive`: from when the request left plus a margin learned from 429s (dispatch/README.md).
+   */
+  RATE_GUARD: z.enum(['strict', 'adaptive']).default('strict'),
   /** How long an attempt left in `dialing` without a call uuid waits for webhooks before it is redialed. */
   RECONCILE_GRACE_MS: int(0, 3_600_000).default(60_000),
   /** BullMQ job lock; a killed worker's jobs return to the queue about this long after it died. */
@@ -187,6 +192,7 @@ function toConfig(env: Env) {
     feederWindow: env.FEEDER_WINDOW,
     workerConcurrency: env.WORKER_CONCURRENCY,
     callRateMarginMs: env.CALL_RATE_MARGIN_MS,
+    rateGuard: env.RATE_GUARD,
     reconcileGraceMs: env.RECONCILE_GRACE_MS,
     workerLockMs: env.WORKER_LOCK_MS,
     feederIntervalMs: env.FEEDER_INTERVAL_MS,

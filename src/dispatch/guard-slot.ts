@@ -1,4 +1,5 @@
 import Bottleneck from 'bottleneck';
+import { type RequestWatch, watchRequest } from '../gateway/request-watch.ts';
 import { coerceError } from '../shared/errors.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
 import type { RateGuard } from './rate-guard.ts';
@@ -55,11 +56,20 @@ async function sendInSlot<T>(ctx: SlotContext, slot: string, fn: () => Promise<T
   const renewal = setInterval(() => void ctx.guard.renew(slot).catch(ctx.report), ctx.leaseMs / 4);
   progress.state = 'started'; // set in the same tick as the request starts
   try {
+    if (ctx.guard.mode === 'adaptive') return await watchRequest(adaptiveWatch(ctx, slot), fn);
     return await fn();
   } finally {
     clearInterval(renewal);
     await ctx.guard.complete(slot).catch(ctx.report);
   }
+}
+
+/** Adaptive mode: the transport says when the request left and how it was answered. */
+function adaptiveWatch(ctx: SlotContext, slot: string): RequestWatch {
+  return {
+    sent: () => void ctx.guard.depart(slot).catch(ctx.report),
+    answered: (status, errorCode) => void ctx.guard.adapt(status, errorCode).catch(ctx.report),
+  };
 }
 
 /** Waits for the guard's admission until `deadline` (local clock; only bounds our own wait). */

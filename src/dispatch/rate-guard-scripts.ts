@@ -39,10 +39,20 @@ local now = tonumber(redisTime[1]) * 1000 + math.floor(tonumber(redisTime[2]) / 
  * ARGV[5] urgentHold   0 for a bulk request; else how long this try holds bulk requests back, ms
  * ARGV[6] waiter       the urgent request's waiter id ('' for bulk)
  * ARGV[7] spacing      least gap between bulk admissions, ms
- * Returns {1, 0, 0} when admitted, else {0, waitMs, reason code (DENY_REASONS)}.
+ * KEYS[7] seq     admissions so far: the epoch of our state
+ * KEYS[8] margin  the adaptive guard's margin, ms
+ * KEYS[9] smooth  set once the gateway refused like a smoothing counter (SpikeArrest)
+ * ARGV[8] seen         the highest seq this process was handed (0 if none)
+ * ARGV[9] adaptive     1 in adaptive mode: smoothing spaces bulk admissions 1000/limit + margin
+ * Returns {1, seq, 0} when admitted, else {0, waitMs, reason code (DENY_REASONS)}.
+ * A seq below `seen` means Redis went back in time (an old snapshot restored): the requests
+ * admitted since that snapshot are missing from the log, so the guard first waits one window.
  */
 export const ACQUIRE = `
 local logKey, pauseKey, paceKey, lastKey, aliveKey, urgentKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local seqKey, marginKey, smoothKey = KEYS[7], KEYS[8], KEYS[9]
+local seen = tonumber(ARGV[8])
+local adaptive = tonumber(ARGV[9]) == 1
 local limit = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
 local slot = ARGV[3]
@@ -52,9 +62,14 @@ local waiter = ARGV[6]
 local spacing = tonumber(ARGV[7])
 local PAUSED, WINDOW_FULL, PACE, YIELD, SPACING = ${DENY_REASONS.paused}, ${DENY_REASONS.window_full}, ${DENY_REASONS.pace}, ${DENY_REASONS.yield}, ${DENY_REASONS.spacing}
 ${REDIS_NOW}
-if redis.call('EXISTS', aliveKey) == 0 then
+local seq = tonumber(redis.call('GET', seqKey) or '0')
+if redis.call('EXISTS', aliveKey) == 0 or seq < seen then
   redis.call('SET', aliveKey, now)
   redis.call('SET', pauseKey, now + window, 'PX', window)
+  if seq < seen then redis.call('SET', seqKey, seen) end
+end
+if adaptive and redis.call('EXISTS', smoothKey) == 1 then
+  spacing = math.ceil(1000 / limit + tonumber(redis.call('GET', marginKey) or '0'))
 end
 redis.call('ZREMRANGEBYSCORE', urgentKey, '-inf', now)
 if urgentHold > 0 then
@@ -80,7 +95,46 @@ redis.call('ZADD', logKey, now + lease, slot)
 redis.call('PEXPIRE', logKey, window * 2 + lease)
 redis.call('SET', lastKey, now, 'PX', math.max(window, pace) * 2)
 if urgentHold > 0 then redis.call('ZREM', urgentKey, waiter) end
-return {1, 0, 0}
+return {1, redis.call('INCR', seqKey), 0}
+`;
+
+/**
+ * Adaptive mode: the request's last byte left. Its slot is logged from this moment plus the
+ * margin (it frees one window after that), no longer from its answer.
+ * KEYS[1] log   KEYS[2] margin   ARGV[1] slot   ARGV[2] window, ms   ARGV[3] initial margin, ms.
+ * Returns the margin used.
+ */
+export const DEPART = `
+local logKey, marginKey, slot, window = KEYS[1], KEYS[2], ARGV[1], tonumber(ARGV[2])
+${REDIS_NOW}
+local margin = tonumber(redis.call('GET', marginKey) or ARGV[3])
+redis.call('ZREM', logKey, slot)
+redis.call('ZADD', logKey, now + margin, slot .. ':sent')
+redis.call('PEXPIRE', logKey, window * 2 + 10000)
+return math.floor(margin)
+`;
+
+/**
+ * Adaptive mode: additive decrease of the margin per accepted request, multiplicative increase
+ * per 429 (at most once a second: a burst of refusals is one lesson).
+ * KEYS[1] margin   KEYS[2] smooth   KEYS[3] bumped (lock of the increase)
+ * ARGV[1] status   ARGV[2] 1 when the refusal was SpikeArrest's   ARGV[3] least margin, ms
+ * ARGV[4] most margin, ms   ARGV[5] decrease per accepted request, ms   ARGV[6] initial margin, ms
+ * Returns the margin now, ms.
+ */
+export const ADAPT = `
+local marginKey, smoothKey, bumpedKey = KEYS[1], KEYS[2], KEYS[3]
+local status, spike = tonumber(ARGV[1]), tonumber(ARGV[2]) == 1
+local least, most, step, initial = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local margin = tonumber(redis.call('GET', marginKey) or tostring(initial))
+if status == 429 then
+  if spike then redis.call('SET', smoothKey, 1, 'EX', 3600) end
+  if redis.call('SET', bumpedKey, 1, 'PX', 1000, 'NX') then margin = math.min(most, margin * 1.5 + 10) end
+elseif status >= 200 and status < 300 then
+  margin = math.max(least, margin - step)
+end
+redis.call('SET', marginKey, tostring(margin), 'EX', 86400)
+return math.floor(margin)
 `;
 
 /**

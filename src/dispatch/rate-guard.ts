@@ -1,6 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { ACQUIRE, COMPLETE, type DenyReason, PAUSE, PAUSE_LEFT, REASON_BY_CODE, RENEW } from './rate-guard-scripts.ts';
+import {
+  ACQUIRE,
+  ADAPT,
+  COMPLETE,
+  DEPART,
+  type DenyReason,
+  PAUSE,
+  PAUSE_LEFT,
+  REASON_BY_CODE,
+  RENEW,
+} from './rate-guard-scripts.ts';
 
 /**
  * The limiter's second, independent layer: a sliding-window log in Redis, judged by Redis's own
@@ -52,7 +62,18 @@ export interface RateGuardOptions {
    * With `windowMs / limit`, a slot frees about every `windowMs / limit`.
    */
   spacingMs?: number;
+  /**
+   * `strict` (default): a slot is held from admission until one window after the answer.
+   * `adaptive`: from admission until the request's last byte left (`depart`), then for one
+   * window plus a learned margin (`adapt`): see src/dispatch/README.md for what each promises.
+   */
+  mode?: GuardMode;
 }
+
+export type GuardMode = 'strict' | 'adaptive';
+
+/** The adaptive margin's bounds and steps, ms: it starts at 50, falls 0.1 per accepted request. */
+export const ADAPTIVE_MARGIN = { initial: 50, least: 5, most: 600, step: 0.1 } as const;
 
 /** The guard's Redis keys under its prefix (see the top of this file). */
 interface GuardKeys {
@@ -62,12 +83,18 @@ interface GuardKeys {
   last: string;
   alive: string;
   urgent: string;
+  seq: string;
+  margin: string;
+  smooth: string;
+  bumped: string;
 }
 
 export class RateGuard {
   readonly #redis: Redis;
   readonly #options: RateGuardOptions;
   readonly #keys: GuardKeys;
+  /** Highest admission seq this process was handed: a lower one in Redis means a restored snapshot. */
+  #seen = 0;
 
   constructor(redis: Redis, options: RateGuardOptions) {
     this.#redis = redis;
@@ -80,6 +107,10 @@ export class RateGuard {
       last: `${p}:last`,
       alive: `${p}:alive`,
       urgent: `${p}:urgent`,
+      seq: `${p}:seq`,
+      margin: `${p}:margin`,
+      smooth: `${p}:smooth`,
+      bumped: `${p}:bumped`,
     };
   }
 
@@ -93,7 +124,7 @@ export class RateGuard {
     const hold = urgentWaiter ? (this.#options.urgentHoldMs ?? 2000) : 0;
     const reply = (await this.#redis.eval(
       ACQUIRE,
-      6,
+      9,
       // In ACQUIRE's KEYS order.
       this.#keys.log,
       this.#keys.pause,
@@ -101,6 +132,9 @@ export class RateGuard {
       this.#keys.last,
       this.#keys.alive,
       this.#keys.urgent,
+      this.#keys.seq,
+      this.#keys.margin,
+      this.#keys.smooth,
       limit,
       windowMs,
       slot,
@@ -108,8 +142,13 @@ export class RateGuard {
       hold,
       urgentWaiter ?? '',
       this.#options.spacingMs ?? 0,
+      this.#seen,
+      this.#options.mode === 'adaptive' ? 1 : 0,
     )) as number[];
-    if (reply[0] === 1) return { admitted: true, slot };
+    if (reply[0] === 1) {
+      this.#seen = Math.max(this.#seen, reply[1] ?? 0);
+      return { admitted: true, slot };
+    }
     return {
       admitted: false,
       waitMs: Math.max(1, reply[1] ?? 1),
@@ -125,6 +164,44 @@ export class RateGuard {
   /** Marks an admitted request answered (or failed): call once the request is over. */
   async complete(slot: string): Promise<void> {
     await this.#redis.eval(COMPLETE, 1, this.#keys.log, slot);
+  }
+
+  get mode(): GuardMode {
+    return this.#options.mode ?? 'strict';
+  }
+
+  /** Adaptive mode: the request's last byte left now; returns the margin its slot was logged with. */
+  async depart(slot: string): Promise<number> {
+    const reply = await this.#redis.eval(
+      DEPART,
+      2,
+      this.#keys.log,
+      this.#keys.margin,
+      slot,
+      this.#options.windowMs,
+      ADAPTIVE_MARGIN.initial,
+    );
+    return Number(reply);
+  }
+
+  /** Adaptive mode: learns from an answer (429: a larger margin; accepted: a little smaller). */
+  async adapt(status: number, errorCode: string | undefined): Promise<number> {
+    const spike = /spikearrest/i.test(errorCode ?? '') ? 1 : 0;
+    const { least, most, step, initial } = ADAPTIVE_MARGIN;
+    const reply = await this.#redis.eval(
+      ADAPT,
+      3,
+      this.#keys.margin,
+      this.#keys.smooth,
+      this.#keys.bumped,
+      status,
+      spike,
+      least,
+      most,
+      step,
+      initial,
+    );
+    return Number(reply);
   }
 
   /** Keeps an admitted request's slot while it is in flight; call every `leaseMs / 4` or so. */

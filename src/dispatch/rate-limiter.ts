@@ -7,7 +7,7 @@ import { createBottleneckConnection } from './bottleneck-store.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
 import { explainFailure, type Progress, runInSlot, type ScheduleResult, type SlotContext } from './guard-slot.ts';
 import { quotaAction } from './quota-pace.ts';
-import { RateGuard } from './rate-guard.ts';
+import { type GuardMode, RateGuard } from './rate-guard.ts';
 import { createRecoveryWatch } from './recovery-watch.ts';
 
 /**
@@ -60,6 +60,8 @@ export interface CallLimiterOptions {
   expirationMs?: number;
   /** Lease of an in-flight guard slot, renewed every quarter of it, ms. Default 8 s. */
   leaseMs?: number;
+  /** RATE_GUARD: `strict` (default) or `adaptive` (rate-guard.ts). */
+  guardMode?: GuardMode;
 }
 
 export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
@@ -78,6 +80,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     leaseMs,
     // Bulk admissions a Bottleneck `minTime` apart: slots free one at a time, not in bursts.
     spacingMs: Math.floor(windowMs / Math.max(1, Math.floor(callsPerSecond))),
+    mode: options.guardMode ?? 'strict',
   });
   // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
   const connection = createBottleneckConnection(redis.duplicate());

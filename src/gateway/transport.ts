@@ -2,6 +2,7 @@ import { Agent, type Dispatcher, request } from 'undici';
 import type { Logger } from '../shared/logger.ts';
 import { classifyNetworkError, classifyResponse } from './classify.ts';
 import { parseQuota, type ResponseHeaders } from './quota.ts';
+import { currentWatch, errorCodeOf, sentNotifying } from './request-watch.ts';
 import { GatewayError, type Quota } from './types.ts';
 
 /** How a provider authenticates: a bearer credential, and a different one after a 401. */
@@ -114,9 +115,12 @@ export class GatewayTransport {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(definedEntries(options.form)).toString();
     }
+    // A create-call inside a limiter slot tells the slot when it left and how it was answered.
+    const watch = options.operation === 'create call' ? currentWatch() : undefined;
+    const dispatcher = watch ? sentNotifying(this.dispatcher, () => watch.sent()) : this.dispatcher;
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { method: options.method, headers, body, dispatcher: this.dispatcher });
+      response = await request(url, { method: options.method, headers, body, dispatcher });
     } catch (thrown) {
       throw classifyNetworkError(thrown, options.operation);
     }
@@ -128,7 +132,9 @@ export class GatewayTransport {
     }
     const quota = parseQuota(response.headers);
     if (quota) this.onQuota?.(quota);
-    return { status: response.statusCode, headers: response.headers, body: parseJson(text), quota };
+    const parsed = parseJson(text);
+    watch?.answered(response.statusCode, response.statusCode === 429 ? errorCodeOf(parsed) : undefined);
+    return { status: response.statusCode, headers: response.headers, body: parsed, quota };
   }
 }
 

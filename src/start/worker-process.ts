@@ -56,6 +56,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     keyPrefix: config.redisKeyPrefix,
     callsPerSecond: config.callsPerSecond,
     marginMs: config.callRateMarginMs,
+    guardMode: config.rateGuard,
   });
   quotaSink.limiter = limiter;
   const queue = createCallQueue(runtime.redis(), config.redisKeyPrefix, options.jobAttempts);
