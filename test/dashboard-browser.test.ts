@@ -58,8 +58,11 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectVisible(page.getByRole('alert').filter({ hasText: 'unauthorized' }));
     await docsShot('sign-in');
-    await page.getByLabel('API key').fill(apiKey);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // Keyboard only: the field, the key, Enter.
+    await page.getByLabel('API key').fill('');
+    await page.getByLabel('API key').focus();
+    await page.keyboard.type(apiKey);
+    await page.keyboard.press('Enter');
     await expectVisible(page.getByRole('heading', { name: 'Campaigns' }));
     expect(await page.evaluate(() => sessionStorage.getItem('callcast.apiKey'))).toBe(apiKey);
   });
@@ -145,6 +148,9 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await waitFor(async () => (await progressOf()) === 100, 40_000, 'progress 100 %');
     await expectVisible(page.locator('.badge', { hasText: 'completed' }));
     expect(await page.locator('[data-stat="finished"]').textContent()).toContain(`${TOTAL} / ${TOTAL}`);
+    expect(await page.locator('[data-announce]').textContent()).toBe(
+      'Spring reminders: completed, 100 % of recipients finished.',
+    );
     await expectVisible(page.locator('.bars li', { hasText: 'completed' }));
     await docsShot('campaign-completed');
   });

@@ -2,23 +2,21 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, download } from '../lib/api.js';
 import { AddRecipients } from '../lib/csv-upload.js';
 import { html } from '../lib/html.js';
-import { RateChart } from '../lib/live-chart.js';
 import { followCampaign } from '../lib/stream.js';
-import { BarChart, ErrorNote, etaSeconds, formatDuration, formatTime, ProgressBar, StatusBadge } from '../lib/ui.js';
+import { ErrorNote, StatusBadge } from '../lib/ui.js';
 import { AttemptsTable } from './campaign-attempts.js';
+import { Settings, Summary } from './campaign-parts.js';
 
 // Re-read the attempts table this often while the campaign runs (the issue's bound for live data); the stream is every second.
 const ATTEMPTS_REFRESH_MS = 2_000;
 
 /**
- * Answer labels per label name, wherever the report carries them (issue 13): `labels`,
- * `answers.byLabel`, or `byLabel`. Missing means no breakdown yet.
+ * What screen readers hear: the status and progress in steps of 10 %, so a live page speaks on
+ * changes that matter and not once a second.
  */
-function labelCounts(report) {
-  const found = report?.labels ?? report?.answers?.byLabel ?? report?.byLabel;
-  if (!found || typeof found !== 'object') return null;
-  const counts = found.byLabel && typeof found.byLabel === 'object' ? found.byLabel : found;
-  return Object.fromEntries(Object.entries(counts).filter(([, n]) => typeof n === 'number'));
+function milestone(campaign) {
+  const step = Math.floor(campaign.report.recipients.progressPercent / 10) * 10;
+  return `${campaign.name}: ${campaign.status}, ${step} % of recipients finished.`;
 }
 
 export function CampaignPage({ id }) {
@@ -82,10 +80,7 @@ export function CampaignPage({ id }) {
   if (!campaign) {
     return html`<section><p aria-live="polite">${link.error ?? 'Loading campaign…'}</p></section>`;
   }
-  const report = campaign.report;
   const open = campaign.status === 'running' || campaign.status === 'paused';
-  const eta = campaign.status === 'running' ? etaSeconds(report.recipients.remaining, campaign.callsPerSecond) : null;
-  const labels = labelCounts(report);
 
   return html`<section aria-labelledby="campaign-title" class="campaign">
     <div class="title-row">
@@ -101,32 +96,10 @@ export function CampaignPage({ id }) {
     </div>
     <p class="sr-only" aria-live="polite">${notice}</p>
     <${ErrorNote} error=${error} />
-    <div aria-live="polite" aria-atomic="true" class="summary">
-      <${ProgressBar} value=${report.recipients.progressPercent} label="Campaign progress" />
-      <dl class="stats">
-        <div><dt>Recipients</dt><dd data-stat="finished">${report.recipients.finished} / ${report.recipients.total} finished</dd></div>
-        <div><dt>Calls/s</dt><dd>${campaign.callsPerSecond} (cap ${campaign.callsPerSecondCap})</dd></div>
-        <div><dt>ETA</dt><dd>${campaign.status === 'running' ? formatDuration(eta) : '–'}</dd></div>
-        <div><dt>Answer rate</dt><dd>${report.answerRate === null ? '–' : `${Math.round(report.answerRate * 100)} %`}</dd></div>
-        <div><dt>Talk time</dt><dd>${formatDuration(report.talkSeconds.total)}</dd></div>
-        <div><dt>Cost</dt><dd>€ ${report.totalCost}</dd></div>
-      </dl>
-    </div>
-    <${RateChart} samples=${samples} />
-    <div class="breakdowns">
-      <${BarChart} title="Outcomes" counts=${report.attempts.byOutcome} empty="No ended calls yet" />
-      <${BarChart} title="Answer labels" counts=${labels ?? {}} empty=${labels ? 'No labelled answers yet' : 'No answer labels in this report'} />
-    </div>
+    <p class="sr-only" aria-live="polite" aria-atomic="true" data-announce>${milestone(campaign)}</p>
+    <${Summary} campaign=${campaign} samples=${samples} />
     <${AddRecipients} campaignId=${id} disabled=${!open} onDone=${() => setRefreshKey((n) => n + 1)} />
     <${AttemptsTable} campaignId=${id} refreshKey=${refreshKey} />
-    <details class="settings"><summary>Settings</summary>
-      <dl>
-        <dt>From</dt><dd>${campaign.from}</dd>
-        <dt>Start</dt><dd>${formatTime(campaign.startAt)} (${campaign.timezone})</dd>
-        <dt>Calling window</dt><dd>${campaign.callWindow ? `${campaign.callWindow.start}–${campaign.callWindow.end}, days ${campaign.callWindow.days.join(',')}` : 'any time'}</dd>
-        <dt>Retry</dt><dd>${campaign.retry.maxAttempts} attempts on ${campaign.retry.retryOn.join(', ') || 'nothing'}, ${campaign.retry.delaySeconds} s apart</dd>
-      </dl>
-      ${campaign.ncco && html`<pre>${JSON.stringify(campaign.ncco, null, 2)}</pre>`}
-    </details>
+    <${Settings} campaign=${campaign} />
   </section>`;
 }
