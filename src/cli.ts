@@ -96,7 +96,7 @@ const commands: Record<string, Command> = {
   },
   demo: {
     summary: 'Run everything locally against the gateway simulator: one campaign and one reminder, watched to the end',
-    usage: 'callcast demo [--recipients 30] [--workers 2] [--timeout 180]',
+    usage: 'callcast demo [--recipients 30] [--workers 2] [--timeout 180] [--serve]',
     needs: [],
     async run(args, env) {
       const { runDemo } = await devTool(() => import('./dev/demo/demo.ts'));
@@ -104,6 +104,7 @@ const commands: Record<string, Command> = {
         recipients: intFlag(args, '--recipients', 30, 1, 10_000),
         workers: intFlag(args, '--workers', 2, 1, 16),
         timeoutSeconds: intFlag(args, '--timeout', 180, 10, 3_600),
+        serve: args.includes('--serve'),
       });
     },
   },
@@ -159,7 +160,6 @@ async function runKeyWeight(args: string[], env: NodeJS.ProcessEnv, usage: strin
   return 0;
 }
 
-function usageError(usage: string): CliError {
 /**
  * `keys numbers <key-name> add|remove|list <number…>`: the caller ids the key's campaigns and
  * reminders may use as `from` (none registered = any). Prints the key's list afterwards.
@@ -188,6 +188,7 @@ async function runKeyNumbers(args: string[], env: NodeJS.ProcessEnv, usage: stri
   return 0;
 }
 
+function usageError(usage: string): CliError {
   return new CliError(EXIT.usage, 'usage', `Usage: ${usage}`);
 }
 

@@ -46,7 +46,7 @@ export function sampleOf(detail: CampaignDetail, atMs: number): WatchSample {
 
 export function outcomesText(byOutcome: Record<string, number>): string {
   const parts = Object.entries(byOutcome)
-    .sort(([, a], [, b]) => b - a)
+    .sort(([nameA, a], [nameB, b]) => b - a || nameA.localeCompare(nameB))
     .map(([outcome, n]) => `${outcome}=${n}`);
   return parts.length > 0 ? parts.join(' ') : 'no outcomes yet';
 }

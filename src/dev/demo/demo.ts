@@ -13,6 +13,11 @@ export interface DemoOptions {
   workers: number;
   /** Give up watching after this long, seconds. */
   timeoutSeconds: number;
+  /**
+   * Start everything, print CALLCAST_API_URL and CALLCAST_API_KEY, and keep it running until
+   * Ctrl-C instead of running the demo campaign: the services for the README's first campaign.
+   */
+  serve?: boolean;
 }
 
 /**
@@ -44,6 +49,11 @@ export async function runDemo(env: NodeJS.ProcessEnv, options: DemoOptions): Pro
 
     const db = createDb(services.databaseUrl, { max: 2 });
     const { key } = await createApiKey(db, 'demo').finally(() => db.destroy());
+    if (options.serve) {
+      printServeHelp(say, apiUrl, key);
+      await untilStopped();
+      return 0;
+    }
     const campaignId = await demoCampaign(apiUrl, key, options.recipients);
     say(`\nCampaign ${campaignId}: ${options.recipients} recipients; busy and unanswered retry after 5 s.`);
     const finished = await watchCampaign(apiUrl, key, campaignId, simulator, options.timeoutSeconds);
@@ -83,4 +93,27 @@ function demoEnv(
     // Short so a retried call in the demo does not wait long for reconciliation.
     RECONCILE_GRACE_MS: '5000',
   };
+}
+
+function printServeHelp(say: (line: string) => void, apiUrl: string, key: string): void {
+  say('\nEverything is running. In another terminal:');
+  say(`  export CALLCAST_API_URL=${apiUrl}`);
+  say(`  export CALLCAST_API_KEY=${key}`);
+  say('  npx callcast campaign create --name "First campaign" --from +31201234567 \\');
+  say('    --ncco hello.json --csv contacts.csv --retry-delay 5 --watch');
+  say('  npx callcast campaign report <id> > report.csv');
+  say('Calls run at 1/20 of real time against the simulator. Press Ctrl-C to stop everything.');
+}
+
+/** Resolves on the first SIGINT or SIGTERM (Ctrl-C reaches the child processes too). */
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
 }
