@@ -113,6 +113,21 @@ describe('gateway client against the simulator (KPN)', () => {
     }
   });
 
+  it('the retry after a 401 waits the limiter window as configured: 1 s plus CALL_RATE_MARGIN_MS', async () => {
+    const client = createGatewayClient(config({ CALL_RATE_MARGIN_MS: '400' }), { logger });
+    try {
+      await client.createCall(request('m1'));
+      simulator.revokeTokens();
+      await client.createCall(request('m2'));
+      const calls = simulator.requests().filter((r) => r.path.endsWith('/calls'));
+      const [refused, retried] = calls.slice(-2);
+      expect(refused!.status).toBe(401);
+      expect(retried!.at - refused!.at).toBeGreaterThanOrEqual(1_400);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('a second 401 is an auth error', async () => {
     const client = createGatewayClient(config(), { logger });
     try {

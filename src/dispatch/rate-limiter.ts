@@ -3,6 +3,7 @@ import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import type { Quota } from '../gateway/types.ts';
 import type { Logger } from '../shared/logger.ts';
+import { limiterWindowMs } from '../shared/rate-window.ts';
 import { createBottleneckConnection } from './bottleneck-store.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
 import { explainFailure, type Progress, runInSlot, type ScheduleResult, type SlotContext } from './guard-slot.ts';
@@ -69,7 +70,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
   const marginMs = options.marginMs ?? 10;
   const maxGuardWaitMs = options.maxGuardWaitMs ?? 10_000;
   const expirationMs = options.expirationMs ?? 45_000;
-  const windowMs = 1000 + marginMs;
+  const windowMs = limiterWindowMs(marginMs);
   const leaseMs = options.leaseMs ?? 8000;
   const guard = new RateGuard(redis, {
     limit: Math.max(1, Math.floor(callsPerSecond)),
@@ -170,7 +171,7 @@ export function bottleneckSettings(keyPrefix: string, callsPerSecond: number, ma
     datastore: 'ioredis' as const,
     clearDatastore: false,
     // Spacing alone must hold the limit too: n+1 starts span n·minTime > 1 s (+ margin for jitter).
-    minTime: Math.ceil((1000 + marginMs) / callsPerSecond),
+    minTime: Math.ceil(limiterWindowMs(marginMs) / callsPerSecond),
     maxConcurrent: null,
     // Idle limiter keys expire after 5 min instead of piling up in Redis.
     timeout: 300_000,

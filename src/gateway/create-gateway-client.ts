@@ -3,6 +3,7 @@ import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import { type Config, must } from '../config/config.ts';
 import type { Logger } from '../shared/logger.ts';
+import { limiterWindowMs } from '../shared/rate-window.ts';
 import { OAuthToken } from './oauth-token.ts';
 import { kpnCreateCallBody, vonageCreateCallBody } from './request-bodies.ts';
 import { SharedTokenStore } from './shared-token-store.ts';
@@ -10,9 +11,6 @@ import { type Authorizer, createGatewayAgent, GatewayTransport } from './transpo
 import type { CallInfo, CreateCallRequest, CreateCallResult, GatewayClient, Quota } from './types.ts';
 import { GatewayError } from './types.ts';
 import { loadPrivateKey, signApplicationJwt } from './vonage-jwt.ts';
-
-/** A rate window (1 s) plus the limiter's default margin. */
-const CREATE_CALL_RETRY_SPACING_MS = 1_010;
 
 export interface GatewayClientDeps {
   logger: Logger;
@@ -110,6 +108,7 @@ export function createGatewayClient(
   // getCall/hangup have their own budget so reconciliation never eats into create-call's 3/s.
   const control = new Bottleneck({ maxConcurrent: 4, minTime: Math.ceil(1000 / perSecond) });
   const buildBody = connection.provider === 'kpn' ? kpnCreateCallBody : vonageCreateCallBody;
+  const retrySpacingMs = limiterWindowMs(config.callRateMarginMs);
   let closing: Promise<void> | undefined;
 
   return {
@@ -120,8 +119,9 @@ export function createGatewayClient(
         path: callsPath,
         operation: 'create call',
         json,
-        // One limiter slot must not put two requests into one second at the gateway.
-        retryAfterUnauthorizedMs: CREATE_CALL_RETRY_SPACING_MS,
+        // One limiter slot must not put two requests into one rate window at the gateway: the
+        // retry waits the limiter's own window (1 s + CALL_RATE_MARGIN_MS).
+        retryAfterUnauthorizedMs: retrySpacingMs,
       });
       const body = (reply.body ?? {}) as { uuid?: unknown; conversation_uuid?: unknown; status?: unknown };
       if (typeof body.uuid !== 'string') {
