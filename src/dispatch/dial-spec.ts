@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/connect.ts';
 import type { CallOptionsJson, CallWindowJson } from '../db/database.ts';
 import { resolveZone } from '../shared/call-window.ts';
-import { renderNcco } from '../shared/ncco-template.ts';
+import { namespaceConversations, renderNcco } from '../shared/ncco-template.ts';
 import type { E164 } from '../shared/phone-number.ts';
 import { loadReminderDialSpec } from './reminder-dial-spec.ts';
 
@@ -84,7 +84,7 @@ async function loadCampaignPart(
 ): Promise<DialSpec | undefined> {
   const campaign = await db
     .selectFrom('campaigns')
-    .select(['status', 'from_number', 'ncco', 'answer_url', 'call_options', 'call_window', 'timezone'])
+    .select(['status', 'api_key_id', 'from_number', 'ncco', 'answer_url', 'call_options', 'call_window', 'timezone'])
     .where('id', '=', campaignId)
     .executeTakeFirst();
   if (!campaign) return undefined;
@@ -96,7 +96,9 @@ async function loadCampaignPart(
     kind: 'campaign',
     halt: campaign.status === 'paused' ? 'paused' : campaign.status === 'cancelled' ? 'cancelled' : null,
     from: campaign.from_number as E164,
-    ncco: campaign.ncco ? renderNcco(campaign.ncco, recipient?.data ?? {}) : null,
+    ncco: campaign.ncco
+      ? namespaceConversations(renderNcco(campaign.ncco, recipient?.data ?? {}), campaign.api_key_id)
+      : null,
     ownAnswerUrl: campaign.answer_url,
     callOptions: campaign.call_options,
     callWindow: campaign.call_window,

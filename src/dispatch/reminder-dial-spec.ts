@@ -1,5 +1,6 @@
 import type { DbOrTrx } from '../db/connect.ts';
 import type { CallOptionsJson, CallWindowJson, ReminderStatus } from '../db/database.ts';
+import { namespaceConversations } from '../shared/ncco-template.ts';
 import type { E164 } from '../shared/phone-number.ts';
 
 /** What the dispatch worker needs to place a reminder's attempt (in place of attempt + campaign). */
@@ -39,6 +40,7 @@ export async function loadReminderDialSpec(db: DbOrTrx, attemptId: string): Prom
       'r.id as reminder_id',
       'r.status',
       'r.from_number',
+      'r.api_key_id',
       'r.ncco',
       'r.answer_url',
       'r.call_options',
@@ -66,7 +68,7 @@ export async function loadReminderDialSpec(db: DbOrTrx, attemptId: string): Prom
     // Both were normalized by toE164 when the reminder was stored.
     to: row.to_number as E164,
     from: row.from_number as E164,
-    ncco: row.ncco,
+    ncco: row.ncco && namespaceConversations(row.ncco, row.api_key_id),
     answerUrl: row.answer_url,
     callOptions: row.call_options,
     callWindow: row.call_window,

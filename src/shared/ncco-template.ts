@@ -29,3 +29,17 @@ export function placeholdersOf(template: readonly unknown[]): string[] {
   for (const match of JSON.stringify(template).matchAll(PLACEHOLDER)) names.add(match[1] as string);
   return [...names];
 }
+
+/**
+ * Conversation names are global on the Vonage application, shared by every API key: two
+ * tenants both naming a conference `sales-room` would hear each other. So every rendered
+ * `conversation` action gets its key's namespace, `k<key id without dashes>-<name>`.
+ */
+export function namespaceConversations(ncco: readonly unknown[], apiKeyId: string): unknown[] {
+  const prefix = `k${apiKeyId.replaceAll('-', '')}-`;
+  return ncco.map((action) => {
+    const step = action as { action?: unknown; name?: unknown } | null;
+    if (step?.action !== 'conversation' || typeof step.name !== 'string' || step.name.startsWith(prefix)) return action;
+    return { ...step, name: prefix + step.name };
+  });
+}

@@ -1,5 +1,5 @@
 import type { DbOrTrx } from '../db/connect.ts';
-import { renderNcco } from '../shared/ncco-template.ts';
+import { namespaceConversations, renderNcco } from '../shared/ncco-template.ts';
 import { type WebhookBase, withOwnInputUrls } from '../shared/webhook-urls.ts';
 
 /**
@@ -29,13 +29,24 @@ export async function answerNcco(db: DbOrTrx, attemptId: string, base?: WebhookB
     .leftJoin('campaigns as c', 'c.id', 'a.campaign_id')
     .leftJoin('recipients as r', 'r.id', 'a.recipient_id')
     .leftJoin('reminders as m', 'm.id', 'a.reminder_id')
-    .select(['c.ncco as campaign_ncco', 'r.data', 'm.ncco as reminder_ncco'])
+    .select([
+      'c.ncco as campaign_ncco',
+      'r.data',
+      'm.ncco as reminder_ncco',
+      'c.api_key_id as campaign_key',
+      'm.api_key_id as reminder_key',
+    ])
     .where('a.id', '=', attemptId)
     .executeTakeFirst();
   // `input` actions without an eventUrl answer to callcast's /webhooks/input (issue 13).
   const own = (ncco: unknown[]) => (base ? withOwnInputUrls(ncco, base, attemptId) : ncco);
-  if (row?.campaign_ncco) return { ncco: own(renderNcco(row.campaign_ncco, row.data ?? {})), found: true };
+  if (row?.campaign_ncco && row.campaign_key) {
+    const rendered = renderNcco(row.campaign_ncco, row.data ?? {});
+    return { ncco: own(namespaceConversations(rendered, row.campaign_key)), found: true };
+  }
   // A reminder's NCCO is written for its one callee: served as stored, no placeholders.
-  if (row?.reminder_ncco) return { ncco: own(row.reminder_ncco), found: true };
+  if (row?.reminder_ncco && row.reminder_key) {
+    return { ncco: own(namespaceConversations(row.reminder_ncco, row.reminder_key)), found: true };
+  }
   return { ncco: [...FALLBACK_NCCO], found: false };
 }
