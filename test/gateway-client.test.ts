@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
@@ -161,6 +163,26 @@ describe('gateway client against the simulator (KPN)', () => {
       expect(simulator.requests().some((r) => r.path === '/voice/calls')).toBe(false);
     } finally {
       await client.close();
+    }
+  });
+
+  it('a token answer cut off mid-body is transient and the call was certainly not sent', async () => {
+    // A token endpoint that sends its headers and part of the body, then drops the connection.
+    const cut = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"access_token":"abc');
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => cut.listen(0, '127.0.0.1', resolve));
+    const { port } = cut.address() as AddressInfo;
+    const client = createGatewayClient(config({ GATEWAY_TOKEN_URL: `http://127.0.0.1:${port}/token` }), { logger });
+    try {
+      const error = await failure(client.createCall(request('t1')));
+      expect(error).toMatchObject({ kind: 'transient', maybeDelivered: false });
+      expect(simulator.requests().some((r) => r.path === '/voice/calls')).toBe(false);
+    } finally {
+      await client.close();
+      await new Promise((resolve) => cut.close(resolve));
     }
   });
 

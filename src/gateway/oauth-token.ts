@@ -88,7 +88,13 @@ export class OAuthToken {
     } catch (thrown) {
       throw notDelivered(classifyNetworkError(thrown, 'fetch access token'));
     }
-    const text = await response.body.text();
+    let text: string;
+    try {
+      text = await response.body.text();
+    } catch (thrown) {
+      // The token answer broke off: the call request has not been sent yet.
+      throw notDelivered(classifyNetworkError(thrown, 'fetch access token'));
+    }
     const body = parseJson(text);
     if (response.statusCode !== 200) {
       const error = classifyResponse(
