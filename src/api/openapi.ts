@@ -99,14 +99,16 @@ function paths(): Record<string, unknown> {
       post: {
         summary: 'Create a campaign with up to 10,000 inline recipients',
         description:
-          'Exactly one of ncco or answerUrl. Unknown fields are a 400. Rows with bad numbers, duplicates, suppressed numbers or bad time zones are rejected one by one (listed in `rejected`); a body error stores nothing.',
+          'Exactly one of ncco or answerUrl. Unknown fields are a 400. Rows with bad numbers, numbers of a type the operator does not call (premium_rate_number, shared_cost_number, number_type_not_allowed), duplicates, suppressed numbers or bad time zones are rejected one by one (listed in `rejected`); a body error stores nothing.',
         parameters: [
           { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } },
         ],
         requestBody: { required: true, content: json('CreateCampaign') },
         responses: {
           '201': answer('created (or replayed: header Idempotent-Replayed: true)', 'CreatedCampaign'),
-          '400': failure('validation_failed or invalid_json'),
+          '400': failure(
+            'validation_failed, invalid_json; from_not_registered (the key pins caller ids); connect_not_allowed, premium_rate_number, shared_cost_number, number_type_not_allowed (an NCCO connect target the dial policy refuses)',
+          ),
           '413': failure('payload_too_large (10 MB)'),
           '415': failure('unsupported_media_type: send application/json'),
           '422': failure('idempotency_key_reused'),
@@ -152,8 +154,14 @@ function paths(): Record<string, unknown> {
         },
       },
     },
+          '408': failure(
+            'upload_timeout: the upload sent nothing for UPLOAD_IDLE_TIMEOUT_MS or ran past UPLOAD_TIMEOUT_MS; nothing stored',
+          ),
     '/v1/campaigns/{id}/pause': controlPath('pause', 'Stops dialing; never-dialed queued attempts are withdrawn.'),
     '/v1/campaigns/{id}/resume': controlPath('resume', 'Dialing continues where it stopped.'),
+          '429': failure(
+            'too_many_uploads: UPLOAD_MAX_PER_KEY (details.scope api_key) or UPLOAD_MAX_CONCURRENT (scope total) CSV uploads already running; retry later',
+          ),
     '/v1/campaigns/{id}/cancel': controlPath(
       'cancel',
       'Final: queued attempts are withdrawn, open recipients cancelled.',

@@ -89,6 +89,9 @@ export const rejectedRowSchema = z.object({
     'duplicate_number',
     'suppressed_number',
     'invalid_timezone',
+    'premium_rate_number',
+    'shared_cost_number',
+    'number_type_not_allowed',
   ]),
 });
 

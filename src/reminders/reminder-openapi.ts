@@ -47,7 +47,10 @@ export function reminderPaths(): Record<string, unknown> {
         requestBody: { required: true, content: { 'application/json': { schema: ref('CreateReminder') } } },
         responses: {
           '201': answer('created (or replayed: header Idempotent-Replayed: true)', 'ReminderDetail'),
-          '400': answer('validation_failed or invalid_json', 'Error'),
+          '400': answer(
+            'validation_failed, invalid_json; from_not_registered; premium_rate_number, shared_cost_number, number_type_not_allowed (`to` or a connect target); connect_not_allowed',
+            'Error',
+          ),
           '422': answer('idempotency_key_reused', 'Error'),
           '401': common['401'],
         },
