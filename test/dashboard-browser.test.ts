@@ -13,6 +13,8 @@ const DOCS_DIR = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : u
 const RECIPIENTS = 24;
 const numbers = Array.from({ length: RECIPIENTS }, (_unused, i) => `+3161200${String(i).padStart(4, '0')}`);
 const csv = `number,name\n${numbers.map((n, i) => `${n},Person ${i}`).join('\n')}\n`;
+// The refused sign-in and the broken NCCO; any other answer ≥ 400 during the run is a failure.
+const EXPECTED_FAILURES = new Set(['401 GET /v1/campaigns', '400 POST /v1/campaigns']);
 // Added on the campaign page while it is paused.
 const extra = ['+31612100001', '+31612100002', '+31612100003'];
 const TOTAL = RECIPIENTS + extra.length;
@@ -27,6 +29,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
   let page: Page;
   let apiKey: string;
   let campaignId: string;
+  const scriptErrors: string[] = [];
 
   beforeAll(async () => {
     pipeline = await startPipeline();
@@ -35,6 +38,17 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     browser = await launchBrowser();
     page = browser.page;
     page.setDefaultTimeout(15_000);
+    page.on('pageerror', (error) => scriptErrors.push(error.message));
+    page.on('console', (message) => {
+      // Failed requests are checked by status below, with the URL the console line lacks.
+      if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+        scriptErrors.push(message.text());
+      }
+    });
+    page.on('response', (response) => {
+      const request = `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`;
+      if (response.status() >= 400 && !EXPECTED_FAILURES.has(request)) scriptErrors.push(request);
+    });
   });
   afterAll(async () => {
     await browser?.close();
@@ -53,7 +67,8 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
 
   it('refuses an unknown API key and signs in with a valid one', async () => {
     keepScreenshotOnFailure('sign-in');
-    await page.goto(`${pipeline.publicUrl}/`);
+    const response = await page.goto(`${pipeline.publicUrl}/`);
+    expect(response?.headers()['content-security-policy']).toMatch(/script-src 'self' 'sha256-[^']+'/);
     await page.getByLabel('API key').fill('ck_not-a-real-key');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expectVisible(page.getByRole('alert').filter({ hasText: 'unauthorized' }));
@@ -229,6 +244,10 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await docsShot('suppressions');
     await page.getByRole('button', { name: 'Remove +31612009999' }).click();
     await expectVisible(page.getByText('No numbers match'));
+  });
+
+  it('ran every page without a script error, a refused resource or an unexpected error answer', () => {
+    expect(scriptErrors).toEqual([]);
   });
 });
 

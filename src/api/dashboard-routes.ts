@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
@@ -25,8 +27,34 @@ export const VENDOR_FILES: Readonly<Record<string, string>> = {
 // Vendor files change only with package-lock; the page's own files revalidate on every load.
 const VENDOR_MAX_AGE_MS = 24 * 3_600_000;
 
+/**
+ * The page's Content-Security-Policy: scripts and connections from this origin only, plus the one
+ * inline script (the import map, which browsers do not load from a file), allowed by its hash.
+ * The API key lives in sessionStorage, so no injected or third-party script may run beside it.
+ */
+export async function dashboardPolicy(): Promise<string> {
+  const page = await readFile(`${WEB_ROOT}/index.html`, 'utf8');
+  const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
+  const hash = createHash('sha256').update(importMap).digest('base64');
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'sha256-${hash}'`,
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "connect-src 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}
+
 export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
+  const policy = await dashboardPolicy();
   await app.register(fastifyStatic, {
+    setHeaders: (reply, path) => {
+      void reply.header('x-content-type-options', 'nosniff').header('referrer-policy', 'no-referrer');
+      if (path.endsWith('.html')) void reply.header('content-security-policy', policy);
+    },
     root: WEB_ROOT,
     prefix: '/',
     // Routes for the files present at start only: no catch-all that would answer for unknown paths.
