@@ -1,8 +1,10 @@
 import { isStorageUnavailable } from '../db/connect.ts';
 import type { CreateCallRequest } from '../gateway/types.ts';
+import { coerceError } from '../shared/errors.ts';
 import { answerUrl, eventUrl, withOwnInputUrls } from '../shared/webhook-urls.ts';
 import { claimStamp, markStarted, releaseClaim, returnToPending } from './attempt-claims.ts';
 import { handleFailure } from './dial-failure.ts';
+import { NotSentError } from './failure-policy.ts';
 import { type CallProcessorDeps, endUndialed, type JobContext, type JobResult } from './job-context.ts';
 import { confirmSend, type SendRefusal } from './send-check.ts';
 
@@ -28,7 +30,9 @@ export async function dial(ctx: JobContext, claim: () => Promise<boolean>): Prom
   // found the attempt unconfirmed past the grace and re-claimed it.
   const send = async () => {
     if (!claimedAt) return undefined;
-    const check = await confirmSend(deps.db, spec.attemptId, claimedAt);
+    const check = await confirmSend(deps.db, spec.attemptId, claimedAt).catch((thrown: unknown) => {
+      throw new NotSentError(`check before sending failed: ${coerceError(thrown).message}`, { cause: thrown });
+    });
     if (check.sent) return deps.gateway.createCall(request);
     refusal = check.refusal;
     return undefined;

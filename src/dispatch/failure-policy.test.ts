@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../gateway/types.ts';
 import { CallLimiterError } from './call-limiter-error.ts';
-import { classifyFailure, planAfterFailure, RETRY_AFTER_OUTAGE_MS } from './failure-policy.ts';
+import { classifyFailure, NotSentError, planAfterFailure, RETRY_AFTER_OUTAGE_MS } from './failure-policy.ts';
 
 describe('classifyFailure', () => {
   it('a 429 pauses every worker for Retry-After and gives the claim back', () => {
@@ -99,5 +99,15 @@ describe('planAfterFailure', () => {
       firstOf3,
     );
     expect(plan).toMatchObject({ kind: 'end', releaseClaim: false, detail: 'Bad' });
+  });
+});
+
+describe('failures of our own before sending', () => {
+  it('a NotSentError (Postgres refused the check as the request leaves) retries with the claim given back', () => {
+    expect(classifyFailure(new NotSentError('check before sending failed'))).toEqual({
+      kind: 'retry',
+      claim: 'release',
+      reason: 'check before sending failed',
+    });
   });
 });

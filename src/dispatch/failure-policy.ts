@@ -18,12 +18,24 @@ export type FailureAction =
   | { kind: 'requeue'; claim: 'release'; delayMs: number }
   | { kind: 'end'; detail: string; gatewayError: unknown };
 
+/**
+ * A failure of our own before the request was handed to the gateway client (Postgres refused
+ * the check as the request leaves): nothing was sent, whatever the limiter's state says.
+ */
+export class NotSentError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'NotSentError';
+  }
+}
+
 // Without Retry-After, a 429 pauses for one second: Vonage's limit is per second (docs/gateway-facts.md §2).
 const DEFAULT_RATE_LIMIT_PAUSE_MS = 1000;
 // Bad credentials are a configuration problem; probing once a minute is enough.
 const AUTH_PAUSE_MS = 60_000;
 
 export function classifyFailure(thrown: unknown): FailureAction {
+  if (thrown instanceof NotSentError) return { kind: 'retry', claim: 'release', reason: thrown.message };
   if (thrown instanceof CallLimiterError) {
     if (thrown.started)
       return { kind: 'retry', claim: 'keep', reason: `limiter: ${thrown.reason} after the request left` };
