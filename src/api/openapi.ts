@@ -7,6 +7,7 @@ import {
   createdCampaignSchema,
   recipientUploadSchema,
 } from '../campaigns/campaign-view.ts';
+import { OUTBOUND_SCHEMAS, outboundPaths, outboundWebhooks } from '../outbound/outbound-openapi.ts';
 import { REMINDER_SCHEMAS, reminderPaths } from '../reminders/reminder-openapi.ts';
 import { REPORT_SCHEMAS, reportPaths } from '../reports/report-openapi.ts';
 import { campaignStreamPaths } from './campaign-stream-routes.ts';
@@ -48,7 +49,12 @@ type SchemaName = keyof typeof SCHEMAS;
 
 function componentSchemas(): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, [schema, io]] of Object.entries({ ...SCHEMAS, ...REMINDER_SCHEMAS, ...REPORT_SCHEMAS })) {
+  for (const [name, [schema, io]] of Object.entries({
+    ...SCHEMAS,
+    ...REMINDER_SCHEMAS,
+    ...REPORT_SCHEMAS,
+    ...OUTBOUND_SCHEMAS,
+  })) {
     const { $schema: _dialect, ...json } = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
     out[name] = json;
   }
@@ -148,20 +154,20 @@ function paths(): Record<string, unknown> {
         responses: {
           '201': answer('stored', 'RecipientUpload'),
           '400': failure('validation_failed or invalid_csv'),
+          '408': failure(
+            'upload_timeout: the upload sent nothing for UPLOAD_IDLE_TIMEOUT_MS or ran past UPLOAD_TIMEOUT_MS; nothing stored',
+          ),
           '409': failure('invalid_state: campaign cancelled or completed'),
           '415': failure('unsupported_media_type'),
+          '429': failure(
+            'too_many_uploads: UPLOAD_MAX_PER_KEY (details.scope api_key) or UPLOAD_MAX_CONCURRENT (scope total) CSV uploads already running; retry later',
+          ),
           ...common,
         },
       },
     },
-          '408': failure(
-            'upload_timeout: the upload sent nothing for UPLOAD_IDLE_TIMEOUT_MS or ran past UPLOAD_TIMEOUT_MS; nothing stored',
-          ),
     '/v1/campaigns/{id}/pause': controlPath('pause', 'Stops dialing; never-dialed queued attempts are withdrawn.'),
     '/v1/campaigns/{id}/resume': controlPath('resume', 'Dialing continues where it stopped.'),
-          '429': failure(
-            'too_many_uploads: UPLOAD_MAX_PER_KEY (details.scope api_key) or UPLOAD_MAX_CONCURRENT (scope total) CSV uploads already running; retry later',
-          ),
     '/v1/campaigns/{id}/cancel': controlPath(
       'cancel',
       'Final: queued attempts are withdrawn, open recipients cancelled.',
@@ -210,7 +216,9 @@ export function openApiDocument(): Record<string, unknown> {
     info: { title: 'callcast', version: '0.1.0', description: 'Outbound phone-call campaigns.' },
     servers: [{ url: '/' }],
     security: [{ bearer: [] }],
-    paths: { ...paths(), ...reminderPaths(), ...reportPaths(), ...campaignStreamPaths() },
+    paths: { ...paths(), ...reminderPaths(), ...reportPaths(), ...campaignStreamPaths(), ...outboundPaths() },
+    // Outbound event payloads (issue 13): what callcast POSTs to the customer's endpoints.
+    webhooks: outboundWebhooks(),
     components: {
       schemas: componentSchemas(),
       securitySchemes: {

@@ -56,6 +56,7 @@ export function reportPaths(): Record<string, unknown> {
           query('cursor', 'nextCursor of the previous page', { type: 'string' }),
           query('outcome', 'only attempts that ended so', { type: 'string' }),
           query('number', 'only attempts to this number (any notation)', { type: 'string' }),
+          query('label', 'only attempts whose latest answer has this label (`responses`)', { type: 'string' }),
         ],
         responses: {
           '200': answer('one page', 'AttemptPage'),

@@ -43,14 +43,14 @@ describe('matchAnswer', () => {
 });
 
 describe('callResponsesSchema', () => {
-  it('refuses a speech-only answer without keywords and a bad reply NCCO, naming the key', () => {
-    const result = callResponsesSchema.safeParse({
-      maybe: { label: 'x' },
-      '3': { label: 'y', ncco: [{ action: 'dance' }] },
-    });
-    expect(result.success).toBe(false);
-    const paths = result.error?.issues.map((issue) => issue.path.join('.')) ?? [];
-    expect(paths).toContain('maybe');
-    expect(paths.some((path) => path.startsWith('3.ncco'))).toBe(true);
+  it('refuses a speech-only answer without keywords, a menu key without label, and a bad reply NCCO, naming the key', () => {
+    const paths = (value: unknown) =>
+      callResponsesSchema.safeParse(value).error?.issues.map((issue) => issue.path.join('.')) ?? [];
+    expect(paths({ maybe: { label: 'x' } })).toEqual(['maybe']);
+    expect(paths({ '1': {} })).toEqual(['1.label']);
+    expect(paths({ timeout: {} })).toEqual([]);
+    expect(paths({ '3': { label: 'y', ncco: [{ action: 'dance' }] } }).some((path) => path.startsWith('3.ncco'))).toBe(
+      true,
+    );
   });
 });

@@ -36,39 +36,35 @@ export const responseAnswerSchema = z.strictObject({
 });
 export type ResponseAnswer = z.output<typeof responseAnswerSchema>;
 
-const fallbackSchema = responseAnswerSchema.extend({ label: label.optional(), keywords: z.never().optional() });
-
 const DIGITS_KEY = /^[0-9*#]{1,20}$/;
 const SPECIAL_KEYS = new Set(['timeout', 'other']);
 /** Most answers per call; a menu has a handful. */
 const MAX_ANSWERS = 50;
 
+/** Any entry: `label` may be left out only under `timeout` and `other` (it then defaults to the key). */
+const entrySchema = responseAnswerSchema.extend({ label: label.optional() });
+
 export const callResponsesSchema = z
-  .record(z.string().min(1).max(64), z.unknown())
+  .record(z.string().min(1).max(64), entrySchema)
   .superRefine((value, ctx) => {
     const keys = Object.keys(value);
     if (keys.length === 0) ctx.addIssue({ code: 'custom', message: 'define at least one answer' });
     if (keys.length > MAX_ANSWERS) ctx.addIssue({ code: 'custom', message: `at most ${MAX_ANSWERS} answers` });
-  })
-  .transform((value, ctx) => {
-    const out: Record<string, ResponseAnswer | Partial<ResponseAnswer>> = {};
-    for (const [key, raw] of Object.entries(value)) {
-      const schema = SPECIAL_KEYS.has(key) ? fallbackSchema : responseAnswerSchema;
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: [key, ...issue.path] } as never);
-        continue;
+    for (const [key, entry] of Object.entries(value)) {
+      const special = SPECIAL_KEYS.has(key);
+      if (!special && entry.label === undefined)
+        ctx.addIssue({ code: 'custom', path: [key, 'label'], message: 'required' });
+      if (special && entry.keywords) {
+        ctx.addIssue({ code: 'custom', path: [key, 'keywords'], message: `${key} takes no keywords` });
       }
-      if (!SPECIAL_KEYS.has(key) && !DIGITS_KEY.test(key) && !parsed.data.keywords) {
+      if (!special && !DIGITS_KEY.test(key) && !entry.keywords) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'a key that is not digits needs keywords (speech)' });
       }
-      out[key] = parsed.data;
     }
-    return out as CallResponses;
   })
   .meta({
     description:
-      'Answers of the call\'s `input` actions: keys are pressed digits, "timeout", "other", or a name for a speech-only answer',
+      'Answers of the call\'s `input` actions: keys are pressed digits, "timeout", "other", or a name for a speech-only answer (with keywords)',
     example: {
       '1': { label: 'confirmed', ncco: [{ action: 'talk', text: 'Thank you, {{name}}. See you then.' }] },
       '2': {
