@@ -37,4 +37,11 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config.gateway)).toBe(true);
     expect(config.port).toBe(8080);
   });
+
+  it('refuses a CALLS_PER_SECOND the rate guard cannot hold exactly: below 1 or fractional', () => {
+    for (const value of ['0.5', '2.5', '0']) {
+      expect(() => loadConfig({ CALLS_PER_SECOND: value }), value).toThrow(/CALLS_PER_SECOND: must be a whole number/);
+    }
+    expect(loadConfig({ CALLS_PER_SECOND: '7' }).callsPerSecond).toBe(7);
+  });
 });

@@ -45,8 +45,18 @@ const envSchema = z.object({
   WEBHOOK_TOKEN: z.string().min(16).optional(),
   /** Vonage signature secret; when set, callback JWTs are verified as well. */
   WEBHOOK_SIGNATURE_SECRET: optionalText,
-  /** Create-call requests per second across all workers: the gateway's limit. */
-  CALLS_PER_SECOND: z.coerce.number().positive().max(10_000).default(3),
+  /**
+   * Create-call requests per second across all workers: the gateway's limit. A whole number: the
+   * rate guard admits whole requests per window, so 2.5/s could only be held as 2/s (or broken as 3/s).
+   */
+  CALLS_PER_SECOND: z.coerce
+    .number()
+    .refine((n) => Number.isInteger(n) && n >= 1, {
+      message:
+        'must be a whole number of at least 1: the rate guard admits whole requests per one-second window, so a fractional or smaller rate cannot be held exactly',
+    })
+    .pipe(z.number().max(10_000))
+    .default(3),
   HOST: z.string().min(1).default('0.0.0.0'),
   PORT: int(0, 65_535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
