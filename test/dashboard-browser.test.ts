@@ -246,6 +246,31 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await expectVisible(page.getByText('No numbers match'));
   });
 
+  it('cancels a campaign after a confirmation, and the live view says it is final', async () => {
+    keepScreenshotOnFailure('cancel');
+    const later = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await fetch(`${pipeline.publicUrl}/v1/campaigns`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'Later',
+        from: '+31201234567',
+        startAt: later,
+        ncco: [{ action: 'talk', text: 'Hi' }],
+        recipients: [{ number: '+31612300001' }],
+      }),
+    });
+    const { id } = (await created.json()) as { id: string };
+    await page.goto(`${pipeline.publicUrl}/#/campaigns/${id}`);
+    await expectVisible(page.locator('.live.on'));
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Cancel campaign' }).click();
+    await expectVisible(page.locator('.badge', { hasText: 'cancelled' }));
+    await expectVisible(page.locator('.live', { hasText: 'final' }));
+    expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0);
+    expect(acceptedByNumber(pipeline.simulator.requests()).has('31612300001')).toBe(false);
+  });
+
   it('ran every page without a script error, a refused resource or an unexpected error answer', () => {
     expect(scriptErrors).toEqual([]);
   });
