@@ -97,6 +97,11 @@ const envSchema = z.object({
   UPLOAD_IDLE_TIMEOUT_MS: int(100, 3_600_000).default(30_000),
   /** Longest a CSV upload may take in all; 1M rows take about 40 s, so 15 minutes is generous. */
   UPLOAD_TIMEOUT_MS: int(1000, 86_400_000).default(900_000),
+  /**
+   * `callcast api`'s V8 old-space cap in MB, applied by bin/callcast.js before anything is parsed
+   * (it re-executes Node with the flag); listed here so a bad value is reported. 0 = Node's default.
+   */
+  API_MAX_HEAP_MB: int(0, 65_536).default(128),
   /** Raw webhook events (call_events) older than this are pruned by the workers; attempts and reports stay. */
   EVENT_RETENTION_DAYS: int(1, 3650).default(90),
   /** Idempotency keys older than this are pruned; a client retries within minutes, not weeks. */
