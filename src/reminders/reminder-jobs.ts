@@ -12,6 +12,10 @@ const BATCH = 200;
 // How often the scheduler looks for new reminder attempts (next runs, retries). Their due times
 // are minutes away, and the delay is computed when the job is added, so 1 s costs no accuracy.
 const DEFAULT_POLL_MS = 1_000;
+// How often the scheduler also checks every queued reminder attempt for its job in Redis (jobs
+// lost to a Redis restart without persistence, or removed after a Postgres outage used up their
+// tries). One getJob per queued attempt, so not every poll; 30 s bounds how late a lost one runs.
+const DEFAULT_RESCHEDULE_MS = 30_000;
 
 /**
  * A delayed job at REMINDER_PRIORITY: once due it runs before every waiting campaign job.
@@ -122,20 +126,32 @@ export interface ReminderSchedulerOptions {
   logger: Logger;
   /** How often to move new reminder attempts into Redis, in ms; default 1000. */
   pollMs?: number;
+  /** How often to rebuild missing reminder jobs from Postgres (`rescheduleReminders`), in ms; default 30 000. */
+  rescheduleEveryMs?: number;
 }
 
 /**
- * Runs `rescheduleReminders` once, then every `pollMs`: schedules missing next runs of
- * recurrences already dialing (`ensureNextRuns`) and moves new reminder attempts (next runs and
- * retries written by `endAttempt`) into Redis. One per worker/API process; several share safely.
+ * Runs `rescheduleReminders` at once and every `rescheduleEveryMs`, and every `pollMs` schedules
+ * missing next runs of recurrences already dialing (`ensureNextRuns`) and moves new reminder
+ * attempts (next runs and retries written by `endAttempt`) into Redis. One per worker/API
+ * process; several share safely.
  */
 export function startReminderScheduler(options: ReminderSchedulerOptions): ReminderScheduler {
   const { db, queue, logger } = options;
   const log = logger.child({ component: 'reminder-scheduler' });
-  return runPeriodically(async (round) => {
+  const rescheduleEveryMs = options.rescheduleEveryMs ?? DEFAULT_RESCHEDULE_MS;
+  let lastRebuild = Number.NEGATIVE_INFINITY;
+  return runPeriodically(async () => {
     try {
-      if (round === 0) log.info(await rescheduleReminders(db, queue), 'reminder jobs rebuilt from postgres');
-      else {
+      if (Date.now() - lastRebuild >= rescheduleEveryMs) {
+        if (lastRebuild !== Number.NEGATIVE_INFINITY) await ensureNextRuns(db);
+        const result = await rescheduleReminders(db, queue);
+        // Logged when something was missing (and once at start-up): a lost job is worth knowing of.
+        if (lastRebuild === Number.NEGATIVE_INFINITY || result.added > 0) {
+          log.info(result, 'reminder jobs rebuilt from postgres');
+        }
+        lastRebuild = Date.now();
+      } else {
         await ensureNextRuns(db);
         await flushReminderOutbox(db, queue);
       }
