@@ -28,7 +28,8 @@ export async function campaignStreamRoutes(v1: FastifyInstance, deps: ApiDeps): 
     for (const controller of open) controller.abort();
   });
 
-  v1.get('/campaigns/:id/stream', async (request, reply) => {
+  // No automatic HEAD twin: a HEAD would open a stream whose body is never sent.
+  v1.get('/campaigns/:id/stream', { exposeHeadRoute: false }, async (request, reply) => {
     const id = campaignIdParam(request);
     await findCampaign(deps.db, request.apiKeyId, id); // a 404 before any event
     const key = request.apiKeyId;
