@@ -135,6 +135,24 @@ describe('callcast producer commands against a running API', () => {
     },
   );
 
+  it('create --watch --json prints one JSON object per line: the created campaign, then each interval to the end', async () => {
+    const two = file('two.csv', `number\n+31612345201\n+31612345202\n`);
+    const run = await runCli(
+      ['campaign', 'create', '--name', 'NDJSON', ...base, ncco, '--csv', two, '--watch', '--interval', '0.5', '--json'],
+      env,
+      { timeoutMs: 90_000 },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const [created, ...intervals] = run.stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(created).toMatchObject({ status: 'running', name: 'NDJSON', accepted: 2, rejectedCount: 0 });
+    expect(intervals.length).toBeGreaterThan(0);
+    for (const interval of intervals) expect(interval).toMatchObject({ id: created.id, total: 2 });
+    expect(intervals.at(-1)).toMatchObject({ status: 'completed', finished: 2, progressPercent: 100 });
+  });
+
   it('lists and shows campaigns, as a table and as JSON', async () => {
     const created = jsonOf<{ id: string }>(
       await runCli(

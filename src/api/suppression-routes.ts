@@ -27,7 +27,7 @@ const changeCounts = {
 export const suppressionsAddedSchema = z.object({ ...changeCounts, added: z.number().int() });
 export const suppressionsRemovedSchema = z.object({ ...changeCounts, removed: z.number().int() });
 
-export const suppressionsQuerySchema = z.strictObject({
+const suppressionsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().min(1).max(200).optional(),
   /** Numbers starting with these digits (an E.164 prefix; the + is optional). */

@@ -42,7 +42,8 @@ const create: Subcommand = {
     );
     const upload = await uploadOrWithdraw(ctx, created.id, csv);
     const result = { id: created.id, status: created.status, name: body.name, ...withoutId(upload) };
-    if (json) printJson(result);
+    // With --watch, --json output is one JSON object per line throughout (this one, then each interval).
+    if (json) console.log(parsed.booleans.has('watch') ? JSON.stringify(result) : JSON.stringify(result, null, 2));
     else {
       console.log(`campaign ${created.id} created (${created.status})`);
       printIntake(upload);
@@ -155,7 +156,7 @@ const show: Subcommand = {
   },
 };
 
-export function describeCampaign(c: CampaignDetail): string {
+function describeCampaign(c: CampaignDetail): string {
   const { report } = c;
   const byStatus = Object.entries(c.recipients)
     .map(([status, n]) => `${status}=${n}`)

@@ -34,7 +34,7 @@ const FINAL = new Set(['completed', 'cancelled']);
 // The API may restart or blip while a long campaign runs; give up after this many misses in a row.
 const MISSES_ALLOWED = 5;
 
-export function sampleOf(detail: CampaignDetail, atMs: number): WatchSample {
+function sampleOf(detail: CampaignDetail, atMs: number): WatchSample {
   const { attempts, recipients } = detail.report;
   return {
     atMs,
@@ -52,7 +52,7 @@ export function outcomesText(byOutcome: Record<string, number>): string {
 }
 
 /** One interval as a plain line, or as one JSON object per line with --json. */
-export function watchLine(detail: CampaignDetail, rates: Rates, atMs: number, json: boolean): string {
+function watchLine(detail: CampaignDetail, rates: Rates, atMs: number, json: boolean): string {
   const { recipients, attempts } = detail.report;
   if (json) {
     return JSON.stringify({

@@ -19,7 +19,7 @@ export interface CommandGroup {
 }
 
 /** The group's usage: one line per subcommand. */
-export function groupUsage(group: CommandGroup): string {
+function groupUsage(group: CommandGroup): string {
   return Object.values(group.subcommands)
     .map((sub) => sub.usage)
     .join('\n       ');
