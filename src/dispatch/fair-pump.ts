@@ -17,15 +17,17 @@ export interface FairPumpDeps {
   fair: FairShare;
   queue: CallQueue;
   logger: Logger;
-  /** Jobs kept in BullMQ (waiting + active): see `pipeTargetFor`. */
+  /** Jobs kept in BullMQ and not yet sent (waiting + active − in flight): see `pipeTargetFor`. */
   pipeTarget: number;
+  /** Create-call requests under way (the limiter's count): active jobs that no longer wait. */
+  inFlight?: () => Promise<number>;
 }
 
 /**
- * ceil(rate × 0.5 s) + 1: at 3/s, 3 jobs — one leaving while up to two wait at the limiter
- * (0.7 s of work), so a new campaign's first call is under a second behind the pipe; at 100/s,
- * 51 (30 in flight against a gateway 300 ms away, 0.2 s of work waiting). The pump refills
- * every 100 ms, inside the time the waiting jobs keep the limiter busy.
+ * ceil(rate × 0.5 s) + 1 jobs not yet sent: at 3/s, 3 — up to three waiting at the limiter
+ * (1 s of work), so a new campaign's first call is about a second behind the pipe; at 100/s, 51
+ * (0.5 s of work). Requests in flight (a gateway 300 ms away holds one at 3/s, 30 at 100/s) do
+ * not count. The pump refills every 100 ms, inside the time the waiting jobs keep the limiter busy.
  */
 export function pipeTargetFor(callsPerSecond: number): number {
   return Math.ceil(callsPerSecond * 0.5) + 1;
@@ -40,7 +42,8 @@ const PUMP_LOCK_MS = 2_000;
 export async function pumpOnce(deps: FairPumpDeps): Promise<number | undefined> {
   return deps.fair.exclusive(PUMP_LOCK_MS, async () => {
     const counts = await deps.queue.getJobCounts('wait', 'prioritized', 'active');
-    const inPipe = (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.active ?? 0);
+    const flying = deps.inFlight ? await deps.inFlight() : 0;
+    const inPipe = (counts.wait ?? 0) + (counts.prioritized ?? 0) + Math.max(0, (counts.active ?? 0) - flying);
     const room = deps.pipeTarget - inPipe;
     if (room <= 0) return 0;
     const picks = await deps.fair.pick(room);

@@ -55,12 +55,14 @@ export async function runInSlot<T>(
 async function sendInSlot<T>(ctx: SlotContext, slot: string, fn: () => Promise<T>, progress: Progress): Promise<T> {
   const renewal = setInterval(() => void ctx.guard.renew(slot).catch(ctx.report), ctx.leaseMs / 4);
   progress.state = 'started'; // set in the same tick as the request starts
+  void ctx.guard.startFlight(slot).catch(ctx.report);
   try {
     if (ctx.guard.mode === 'adaptive') return await watchRequest(adaptiveWatch(ctx, slot), fn);
     return await fn();
   } finally {
     clearInterval(renewal);
     await ctx.guard.complete(slot).catch(ctx.report);
+    void ctx.guard.endFlight(slot).catch(ctx.report);
   }
 }
 

@@ -72,8 +72,14 @@ export interface RateGuardOptions {
 
 export type GuardMode = 'strict' | 'adaptive';
 
-/** The adaptive margin's bounds and steps, ms: it starts at 50, falls 0.1 per accepted request. */
-export const ADAPTIVE_MARGIN = { initial: 50, least: 5, most: 600, step: 0.1 } as const;
+/**
+ * The adaptive margin's bounds and steps, ms. It starts at 10 (the window already holds
+ * CALL_RATE_MARGIN_MS, and the departure is logged a little after the last byte left, both on
+ * the safe side), grows ×1.5 + 10 per 429 (at most once a second), and falls 0.05 per accepted
+ * request: after a 429 it takes ~300 accepted calls to give back 15 ms, so the gateway's spread
+ * is probed about once per 300 calls.
+ */
+export const ADAPTIVE_MARGIN = { initial: 10, least: 0, most: 600, step: 0.05 } as const;
 
 /** The guard's Redis keys under its prefix (see the top of this file). */
 interface GuardKeys {
@@ -87,6 +93,7 @@ interface GuardKeys {
   margin: string;
   smooth: string;
   bumped: string;
+  inflight: string;
 }
 
 export class RateGuard {
@@ -111,6 +118,7 @@ export class RateGuard {
       margin: `${p}:margin`,
       smooth: `${p}:smooth`,
       bumped: `${p}:bumped`,
+      inflight: `${p}:inflight`,
     };
   }
 
@@ -164,6 +172,29 @@ export class RateGuard {
   /** Marks an admitted request answered (or failed): call once the request is over. */
   async complete(slot: string): Promise<void> {
     await this.#redis.eval(COMPLETE, 1, this.#keys.log, slot);
+  }
+
+  /**
+   * Requests under way (admitted, answer not back), across processes: the fair pump leaves them
+   * out of the pipe it keeps filled. Entries are leases, so a dead process's expire.
+   */
+  async startFlight(slot: string): Promise<void> {
+    await this.#redis
+      .multi()
+      .zadd(this.#keys.inflight, Date.now() + this.#options.leaseMs, slot)
+      .pexpire(this.#keys.inflight, this.#options.leaseMs * 2)
+      .exec();
+  }
+
+  async endFlight(slot: string): Promise<void> {
+    await this.#redis.zrem(this.#keys.inflight, slot);
+  }
+
+  /** How many requests are under way (leases judged by this process's clock; only a count for pacing work). */
+  async inFlight(): Promise<number> {
+    const key = this.#keys.inflight;
+    const [, count] = (await this.#redis.multi().zremrangebyscore(key, '-inf', Date.now()).zcard(key).exec()) ?? [];
+    return Number(count?.[1] ?? 0);
   }
 
   get mode(): GuardMode {

@@ -31,6 +31,8 @@ export interface CallLimiter {
   /** Stops every worker everywhere from starting calls for `ms`; returns the pause in force. */
   pauseFor(ms: number, reason: string): Promise<number>;
   pauseLeftMs(): Promise<number>;
+  /** Create-call requests under way in every process (admitted, answer not back). */
+  inFlight(): Promise<number>;
   /** Adjusts the shared pace from a response's quota headers (rule in quota-pace.ts). */
   applyQuota(quota: Quota | undefined): Promise<void>;
   close(): Promise<void>;
@@ -144,6 +146,7 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
       return inForce;
     },
     pauseLeftMs: () => guard.pauseLeftMs(),
+    inFlight: () => guard.inFlight(),
     async applyQuota(quota) {
       const action = quotaAction(quota, callsPerSecond, new Date());
       if (action.kind === 'pause') await this.pauseFor(action.ms, 'quota used up');

@@ -115,7 +115,13 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     settings: config.outboundWebhooks,
   });
   // Fills BullMQ from the fair-share scheduler, a short pipe at a time (dispatch/README.md).
-  const pump = startFairPump({ fair, queue, logger, pipeTarget: pipeTargetFor(config.callsPerSecond) });
+  const pump = startFairPump({
+    fair,
+    queue,
+    logger,
+    pipeTarget: pipeTargetFor(config.callsPerSecond),
+    inFlight: () => limiter.inFlight(),
+  });
   // Reminder attempts share the queue; their scheduler runs in every worker process too.
   const reminders = startReminderScheduler({ db: runtime.db, queue, logger });
   // Calls silent for 5 graces (default 5 min) are asked about: their webhooks may be lost for good.
