@@ -174,7 +174,9 @@ describe('campaign reports match the events received', () => {
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toMatch(/^text\/csv/);
     const lines = response.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('number,status,final_outcome,attempts,first_attempt_at,last_attempt_at,talk_seconds,cost');
+    expect(lines[0]).toBe(
+      'number,status,final_outcome,attempts,first_attempt_at,last_attempt_at,talk_seconds,cost,label,digits',
+    );
     const rows = lines.slice(1).map((line) => line.split(','));
     expect(rows.map((row) => [row[0], row[1], row[2], row[3], row[6], row[7]])).toEqual([
       [A, 'done', 'completed', '1', '30', '0.090000'],

@@ -48,7 +48,13 @@ describe('answer webhook', () => {
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual([
         { action: 'talk', text: 'Hello Anna "A" de Vries, your code is 42.', language: 'nl-NL' },
-        { action: 'input', type: ['dtmf'] },
+        // Issue 13: an input action without its own eventUrl answers to callcast's /webhooks/input.
+        {
+          action: 'input',
+          type: ['dtmf'],
+          eventUrl: [expect.stringContaining(`/webhooks/input?attempt=${attemptId}&token=`)],
+          eventMethod: 'POST',
+        },
       ]);
     }
   });

@@ -5,6 +5,7 @@ import { createApiKey } from '../../keys/api-keys.ts';
 import { freePort } from '../local-services/binaries.ts';
 import { resolveServices } from '../local-services/local-services.ts';
 import { type Simulator, startSimulator } from '../simulator/simulator.ts';
+import { runAnswersDemo } from './demo-answers.ts';
 import { demoCampaign, printReport, watchCampaign } from './demo-campaign.ts';
 import { type DemoProcess, startCallcast, waitHealthy } from './demo-processes.ts';
 
@@ -58,6 +59,7 @@ export async function runDemo(env: NodeJS.ProcessEnv, options: DemoOptions): Pro
     say(`\nCampaign ${campaignId}: ${options.recipients} recipients; busy and unanswered retry after 5 s.`);
     const finished = await watchCampaign(apiUrl, key, campaignId, simulator, options.timeoutSeconds);
     await printReport(apiUrl, key, campaignId, simulator);
+    await runAnswersDemo(apiUrl, key, simulator, say);
     return finished ? 0 : 1;
   } finally {
     say('\nStopping demo processes and local services…');
@@ -92,6 +94,8 @@ function demoEnv(
     LOG_LEVEL: 'warn',
     // Short so a retried call in the demo does not wait long for reconciliation.
     RECONCILE_GRACE_MS: '5000',
+    // The demo's webhook receiver listens on loopback over plain HTTP.
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true',
   };
 }
 
