@@ -26,7 +26,9 @@ for (const [file, text] of texts) {
   }
 }
 if (dead.length > 0) {
-  console.error(`Exports nothing else uses (${dead.length}): remove them or stop exporting them:\n  ${dead.join('\n  ')}`);
+  console.error(
+    `Exports nothing else uses (${dead.length}): remove them or stop exporting them:\n  ${dead.join('\n  ')}`,
+  );
   process.exit(1);
 }
 console.log('Exports: every export is used somewhere else.');
