@@ -71,6 +71,11 @@ function SignIn({ onSignedIn }) {
 function App() {
   const [signedIn, setSignedIn] = useState(Boolean(getKey()));
   const hash = useHash();
+  useEffect(() => {
+    const onSignedOut = () => setSignedIn(false);
+    window.addEventListener('callcast:signed-out', onSignedOut);
+    return () => window.removeEventListener('callcast:signed-out', onSignedOut);
+  }, []);
   if (!signedIn) return html`<${SignIn} onSignedIn=${() => setSignedIn(true)} />`;
   const [pattern, page] = ROUTES.find(([re]) => re.test(hash));
   const match = pattern.exec(hash);

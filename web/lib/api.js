@@ -45,8 +45,15 @@ export async function api(path, { method = 'GET', body, key, signal } = {}) {
   });
   if (response.status === 204) return null;
   const answer = await response.json().catch(() => null);
+  if (response.status === 401 && key === undefined) signedOut();
   if (!response.ok) throw new ApiError(response.status, answer);
   return answer;
+}
+
+/** The stored key stopped working (revoked, or the database was reset): back to the sign-in form. */
+export function signedOut() {
+  clearKey();
+  window.dispatchEvent(new Event('callcast:signed-out'));
 }
 
 /** A query string from the defined, non-empty values of `params`. */

@@ -1,4 +1,4 @@
-import { ApiError, getKey } from './api.js';
+import { ApiError, getKey, signedOut } from './api.js';
 
 /**
  * Reads GET /v1/campaigns/:id/stream. EventSource cannot send an Authorization header, so this is
@@ -14,6 +14,7 @@ export async function followCampaign(id, { onCampaign, onState, signal }) {
       delayMs = 1000;
     } catch (err) {
       if (signal.aborted) return;
+      if (err instanceof ApiError && err.status === 401) return signedOut();
       if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
         onState?.({ live: false, error: err.message });
         return;

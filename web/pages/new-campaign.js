@@ -55,6 +55,7 @@ export function NewCampaignPage() {
   const [busy, setBusy] = useState(false);
   const [progress, setProgress] = useState(null);
   const [uploaded, setUploaded] = useState(null);
+  const [createdId, setCreatedId] = useState(null);
   const set = (patch) => setForm({ ...form, ...patch });
 
   async function submit(event) {
@@ -66,6 +67,7 @@ export function NewCampaignPage() {
     setBusy(true);
     try {
       const created = await api('/campaigns', { method: 'POST', body: campaignBody(form, ncco) });
+      setCreatedId(created.id);
       if (file) {
         setProgress({ loaded: 0, total: file.size });
         setUploaded(await sendRecipients(created.id, file, setProgress));
@@ -108,6 +110,12 @@ export function NewCampaignPage() {
       <${RetryFields} value=${form.retry} error=${errors.retry} onChange=${(retry) => set({ retry })} />
       ${errors.form && html`<p class="error" role="alert">${errors.form}</p>`}
       <${ErrorNote} error=${failure} />
+      ${
+        failure &&
+        createdId &&
+        html`<p>The campaign was created without these recipients:
+        <a href=${`#/campaigns/${createdId}`}>open it</a> to upload a corrected file.</p>`
+      }
       <${UploadProgress} progress=${progress} result=${uploaded} />
       <button type="submit" disabled=${busy}>${busy ? 'Creating…' : 'Create campaign'}</button>
     </form>
