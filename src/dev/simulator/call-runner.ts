@@ -1,18 +1,8 @@
-import type { Agent } from 'undici';
-import {
-  type CallPlan,
-  completedFields,
-  type PlannedCall,
-  type PlannedEvent,
-  planCall,
-  statusAt,
-} from './call-plan.ts';
+import { completedFields, type PlannedEvent, planCall, statusAt } from './call-plan.ts';
 import type { RunnerContext, SimCall } from './call-types.ts';
 import { deliverAnswer, deliverEvent } from './callbacks.ts';
 import { playNcco } from './ncco-player.ts';
-import type { SimulatedOutcome, SimulatorOptions } from './options.ts';
-import type { Dice } from './random.ts';
-import type { BoundedLog, LoggedCallback } from './request-log.ts';
+import type { SimulatedOutcome } from './options.ts';
 
 export type { RunnerContext, SimCall } from './call-types.ts';
 
