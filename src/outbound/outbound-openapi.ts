@@ -148,6 +148,24 @@ export function outboundWebhooks(): Record<string, unknown> {
   };
 }
 
+function inputCallback(summary: string) {
+  return {
+    summary,
+    security: [],
+    parameters: [
+      { name: 'attempt', in: 'query', required: true, schema: { type: 'string', format: 'uuid' } },
+      { name: 'token', in: 'query', required: true, schema: { type: 'string' }, description: 'WEBHOOK_TOKEN' },
+    ],
+    responses: {
+      '200': {
+        description: 'the reply NCCO',
+        content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } },
+      },
+      '401': json('bad token or signature', 'Error'),
+    },
+  };
+}
+
 export function outboundPaths(): Record<string, unknown> {
   return {
     '/v1/webhook-endpoints': {
@@ -226,6 +244,7 @@ export function outboundPaths(): Record<string, unknown> {
       },
     },
     '/webhooks/input': {
+      get: inputCallback('GET: the result as query parameters (eventMethod GET)'),
       post: {
         summary: "Gateway callback: an input action's result (DTMF/speech); answers the reply NCCO",
         description:
@@ -237,7 +256,10 @@ export function outboundPaths(): Record<string, unknown> {
         ],
         requestBody: { content: { 'application/json': { schema: { type: 'object' } } } },
         responses: {
-          '200': { description: 'the reply NCCO', content: { 'application/json': { schema: { type: 'array' } } } },
+          '200': {
+            description: 'the reply NCCO',
+            content: { 'application/json': { schema: { type: 'array', items: { type: 'object' } } } },
+          },
           '401': json('bad token or signature', 'Error'),
         },
       },
