@@ -142,6 +142,18 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await expectVisible(page.locator('.live.on'));
 
     await waitFor(async () => (await progressOf()) >= 25, 20_000, 'a quarter of the recipients finished');
+    // The stream's dial rate over its last seconds: under way, and within the limiter's cap.
+    const rate = await waitFor(
+      async () => {
+        const text = (await page.locator('[data-stat="rate"]').textContent()) ?? '';
+        const now = Number(text.split(' ')[0]);
+        return now > 0 && now;
+      },
+      10_000,
+      'a dial rate above 0',
+    );
+    expect(await page.locator('[data-stat="rate"]').textContent()).toContain('(cap 3)');
+    expect(rate).toBeLessThanOrEqual(3.5);
     await docsShot('campaign-running');
     await expectListShowsPace(campaignId);
     await page.getByRole('button', { name: 'Pause' }).click();

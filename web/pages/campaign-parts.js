@@ -22,7 +22,7 @@ export function Summary({ campaign, samples }) {
       <${ProgressBar} value=${report.recipients.progressPercent} label="Campaign progress" />
       <dl class="stats">
         <div><dt>Recipients</dt><dd data-stat="finished">${report.recipients.finished} / ${report.recipients.total} finished</dd></div>
-        <div><dt>Calls/s</dt><dd>${campaign.callsPerSecond} (cap ${campaign.callsPerSecondCap})</dd></div>
+        <div><dt>Calls/s</dt><dd data-stat="rate">${campaign.callsPerSecond} (cap ${campaign.callsPerSecondCap})</dd></div>
         <div><dt>ETA</dt><dd>${campaign.status === 'running' ? formatDuration(eta) : '–'}</dd></div>
         <div><dt>Answer rate</dt><dd>${report.answerRate === null ? '–' : `${Math.round(report.answerRate * 100)} %`}</dd></div>
         <div><dt>Talk time</dt><dd>${formatDuration(report.talkSeconds.total)}</dd></div>
