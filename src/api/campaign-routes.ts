@@ -5,6 +5,7 @@ import { countRecipientsByStatus, findCampaign, listCampaigns } from '../campaig
 import { createCampaignSchema, inlineRecipientsSchema, listQuerySchema } from '../campaigns/campaign-schema.ts';
 import { addRecipients, createCampaign, type IntakeDeps } from '../campaigns/campaign-service.ts';
 import { toCampaignDetail, toCampaignView } from '../campaigns/campaign-view.ts';
+import { campaignPace } from '../reports/campaign-pace.ts';
 import { summarizeCampaign } from '../reports/campaign-summary.ts';
 import { dialPolicyFor } from '../shared/dial-policy.ts';
 import { claimFor } from '../shared/idempotency.ts';
@@ -50,7 +51,9 @@ export async function campaignRoutes(v1: FastifyInstance, deps: ApiDeps): Promis
         countRecipientsByStatus(deps.db, campaign.id),
         summarizeCampaign(deps.db, campaign.id),
       ]);
-      return { ...toCampaignDetail(campaign, recipients), report };
+      const remaining = recipients.pending + recipients.queued;
+      const dispatch = await campaignPace(deps.db, campaign, remaining, deps.config.callsPerSecond);
+      return { ...toCampaignDetail(campaign, recipients), report, dispatch };
     });
 
     for (const action of ['pause', 'resume', 'cancel'] as const satisfies CampaignAction[]) {

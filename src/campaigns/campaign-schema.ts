@@ -44,6 +44,10 @@ export const createCampaignSchema = z
     callWindow: callWindowSchema.optional(),
     retry: retrySchema.default({ maxAttempts: 3, retryOn: ['busy', 'unanswered', 'timeout'], delaySeconds: 900 }),
     ...callOptionFields,
+    /** Within its API key, a campaign of higher priority is called first; equal priorities share equally. */
+    priority: z.number().int().min(-1000).max(1000).optional(),
+    /** A cap below the account's rate, create-calls per second. */
+    maxCallsPerSecond: z.number().positive().max(10_000).optional(),
   })
   .refine(hasOneCallContent, ONE_CALL_CONTENT);
 export type CreateCampaignInput = z.output<typeof createCampaignSchema>;

@@ -97,6 +97,8 @@ function campaignValues(apiKeyId: string, input: CreateCampaignInput, defaultReg
     ...callSetupColumns(input),
     start_at: input.startAt ? new Date(input.startAt) : undefined,
     timezone: input.timezone,
+    priority: input.priority ?? 0,
+    max_calls_per_second: input.maxCallsPerSecond ?? null,
   };
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { callWindowSchema, retrySchema } from '../calls/call-settings.ts';
 import type { Campaign } from '../db/database.ts';
+import { campaignPaceSchema } from '../reports/campaign-pace.ts';
 import { campaignSummarySchema } from '../reports/report-schemas.ts';
 import type { RecipientCounts } from './campaign-repository.ts';
 
@@ -23,6 +24,10 @@ export const campaignViewSchema = z.object({
   responses: z.record(z.string(), z.unknown()).nullable(),
   metadata: z.record(z.string(), z.unknown()),
   recipientCount: z.number().int(),
+  /** Fair share within the key: higher first (default 0). */
+  priority: z.number().int(),
+  /** Per-campaign cap, create-calls per second; null: the account's rate. */
+  maxCallsPerSecond: z.number().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
   completedAt: z.string().nullable(),
@@ -55,6 +60,8 @@ export function toCampaignView(row: Campaign): CampaignView {
     responses: (row.responses as Record<string, unknown> | null) ?? null,
     metadata: row.metadata ?? {},
     recipientCount: row.recipient_count,
+    priority: row.priority,
+    maxCallsPerSecond: row.max_calls_per_second,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     completedAt: row.completed_at?.toISOString() ?? null,
@@ -70,6 +77,8 @@ export const campaignDetailSchema = campaignViewSchema.extend({
   recipients: recipientCountsSchema,
   /** From reports/ (summarizeCampaign): attempts, outcomes, progress, talk time, cost. */
   report: campaignSummarySchema,
+  /** From reports/ (campaignPace): current share of the rate and estimated finish. */
+  dispatch: campaignPaceSchema,
 });
 
 export const campaignPageSchema = z.object({
