@@ -63,6 +63,7 @@ async function reconcile(ctx: JobContext): Promise<JobResult> {
     return 'reconciled';
   }
   if (evidence.events > 0) return 'reconciled';
+  if (await evidenceInRedis(ctx)) return 'reconciled';
   const waitMs = deps.reconcileGraceMs - (spec.dialingForMs ?? Number.POSITIVE_INFINITY);
   if (waitMs > 0) await delayJob(ctx, Date.now() + waitMs);
   if (spec.halt) {
@@ -75,7 +76,25 @@ async function reconcile(ctx: JobContext): Promise<JobResult> {
   await holdForWindowAndPause(ctx);
   const seen = spec.dialStartedAt;
   ctx.log.warn('no trace of an unconfirmed dial after the grace period; redialing');
-  return dial(ctx, () => reclaimForRedial(deps.db, spec.attemptId, seen));
+  // Asked again at the last moment: a webhook buffered during an outage may have arrived meanwhile.
+  return dial(ctx, async () => !(await evidenceInRedis(ctx)) && reclaimForRedial(deps.db, spec.attemptId, seen));
+}
+
+/**
+ * Evidence Redis holds for a call Postgres has not stored: a uuid kept when storing it failed,
+ * or webhooks waiting in the event buffer. A kept or buffered uuid is stored at once.
+ */
+async function evidenceInRedis(ctx: JobContext): Promise<boolean> {
+  const { deps, spec } = ctx;
+  if (!deps.pending) return false;
+  const found = await deps.pending.find(spec.attemptId);
+  if (found.callUuid) {
+    await markStarted(deps.db, spec.attemptId, found.callUuid, found.conversationUuid ?? undefined);
+    await deps.pending.forgetUuid(spec.attemptId);
+    ctx.log.info({ callUuid: found.callUuid }, 'unconfirmed dial reconciled from evidence kept in Redis');
+    return true;
+  }
+  return found.events > 0;
 }
 
 /** Outside the calling window: move the job to the next opening. Paused everywhere: rate-limit. */

@@ -42,7 +42,9 @@ export async function dial(ctx: JobContext, claim: () => Promise<boolean>): Prom
     const result = await deps.limiter.schedule(send, { urgent: spec.kind === 'reminder', prepare });
     if (!result.ran || !result.value) return claimed ? settleRefusal(ctx, refusal) : 'claimed_elsewhere';
     // Quota headers reach the limiter through the gateway client's onQuota hook (worker-process.ts).
+    await keepCallUuid(ctx, result.value.uuid, result.value.conversationUuid);
     await storeCallUuid(ctx, result.value.uuid, result.value.conversationUuid);
+    await deps.pending?.forgetUuid(spec.attemptId).catch(() => undefined);
     return 'dialed';
   } catch (thrown) {
     return handleFailure(ctx, thrown, claimed);
@@ -82,13 +84,22 @@ function buildRequest(deps: CallProcessorDeps, { spec }: JobContext): CreateCall
   };
 }
 
-// Once the gateway said 201 the call exists, and its uuid lives only in this process until stored.
-// A Postgres outage must not turn it into an unconfirmed dial (left to reconciliation, which
-// redials if the outage also cost the call's webhooks), so a minute of outage is waited out.
+// Once the gateway said 201 the call exists. A Postgres outage must not turn it into an
+// unconfirmed dial (left to reconciliation, which would redial if the outage also cost the call's
+// webhooks): the uuid is kept in Redis until stored, and a minute of outage is waited out here.
 const STORE_UUID_PATIENCE_MS = 60_000;
 
+/** Keeps the uuid in Redis first; reconcile finds it there if this process cannot store it. */
+async function keepCallUuid(ctx: JobContext, uuid: string, conversationUuid: string | undefined) {
+  try {
+    await ctx.deps.pending?.keepUuid(ctx.spec.attemptId, uuid, conversationUuid);
+  } catch (thrown) {
+    ctx.log.warn({ err: coerceError(thrown).message, callUuid: uuid }, 'could not keep the call uuid in Redis');
+  }
+}
+
 async function storeCallUuid(ctx: JobContext, uuid: string, conversationUuid: string | undefined) {
-  const deadline = Date.now() + STORE_UUID_PATIENCE_MS;
+  const deadline = Date.now() + (ctx.deps.storeUuidPatienceMs ?? STORE_UUID_PATIENCE_MS);
   for (;;) {
     try {
       return await markStarted(ctx.deps.db, ctx.spec.attemptId, uuid, conversationUuid);

@@ -8,6 +8,7 @@ import type { CallJobData } from '../queue/jobs.ts';
 import type { Logger } from '../shared/logger.ts';
 import type { WebhookBase } from '../shared/webhook-urls.ts';
 import type { DialSpec } from './dial-spec.ts';
+import type { PendingEvidence } from './pending-evidence.ts';
 import type { CallLimiter } from './rate-limiter.ts';
 
 export interface CallProcessorDeps {
@@ -20,6 +21,10 @@ export interface CallProcessorDeps {
   webhookBase: WebhookBase;
   /** RECONCILE_GRACE_MS: see `reconcile` in call-processor.ts. */
   reconcileGraceMs: number;
+  /** Evidence of calls kept in Redis while Postgres cannot take it; without it, only Postgres is asked. */
+  pending?: PendingEvidence;
+  /** How long a created call's uuid is retried into Postgres before the job gives up, ms; default 60 s. */
+  storeUuidPatienceMs?: number;
 }
 
 /** What happened to one job, for logs and tests. */

@@ -3,6 +3,7 @@ import { requireSettings } from '../config/config.ts';
 import { type CallProcessorDeps, type JobResult, processCallJob } from '../dispatch/call-processor.ts';
 import { pipeTargetFor, startFairPump } from '../dispatch/fair-pump.ts';
 import { startFeeder } from '../dispatch/feeder.ts';
+import { createPendingEvidence } from '../dispatch/pending-evidence.ts';
 import { type CallLimiter, createCallLimiter } from '../dispatch/rate-limiter.ts';
 import { startSilentCallCheck } from '../dispatch/silent-calls.ts';
 import type { GatewayClient, Quota } from '../gateway/types.ts';
@@ -33,6 +34,8 @@ export interface StartWorkerOptions {
   createGateway(onQuota: (quota: Quota) => void): GatewayClient;
   /** Tries of a call job that fails transiently; default CALL_JOB_ATTEMPTS (tests use fewer). */
   jobAttempts?: number;
+  /** How long a created call's uuid is retried into Postgres by the dialing job; default 60 s (tests use less). */
+  storeUuidPatienceMs?: number;
 }
 
 /**
@@ -68,6 +71,8 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     webhookBase,
     reconcileGraceMs: config.reconcileGraceMs,
     owners: attemptOwners,
+    pending: createPendingEvidence(runtime.redis(), config.redisKeyPrefix),
+    storeUuidPatienceMs: options.storeUuidPatienceMs,
   };
   const worker: Worker<CallJobData, JobResult> = new Worker<CallJobData, JobResult>(
     CALL_QUEUE,

@@ -39,6 +39,11 @@ redis.call('RPUSH', list, entry)
 return 1`;
 const PUSHED = 1;
 
+/** The Redis list of buffered events (dispatch reads it for evidence before a redial). */
+export function bufferedEventsKey(keyPrefix: string): string {
+  return `${keyPrefix}:webhooks:buffered-events`;
+}
+
 interface Entry {
   attemptId: string;
   fields: unknown;
@@ -51,7 +56,7 @@ export function createEventBuffer(
   logger: Logger,
   options: EventBufferOptions = {},
 ): EventBuffer {
-  const key = `${keyPrefix}:webhooks:buffered-events`;
+  const key = bufferedEventsKey(keyPrefix);
   const maxEntries = options.maxEntries ?? DEFAULT_EVENT_BUFFER_MAX;
   let full = false;
   const setFull = (now: boolean) => {
