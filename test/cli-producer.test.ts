@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../src/keys/api-keys.ts';
 import { jsonOf, runCli } from './support/cli-runner.ts';
@@ -127,7 +128,7 @@ describe('callcast producer commands against a running API', () => {
           (err, stdout) => (err ? reject(new Error(`${err.message}\n${stdout}`)) : resolve(stdout)),
         ),
       );
-      const plain = output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+      const plain = stripVTControlCharacters(output);
       expect(plain).toMatch(/upload {3}\S+ 100% \| \d+(\.\d)? (B|KiB) of \d+(\.\d)? (B|KiB) \| 7 rows/);
       expect(plain).toMatch(/running {3}\S+ \d+% \| \d\/6 recipients \| (–|\d+\.\d\d) calls\/s \| ETA \S+ \| /);
       expect(plain).toMatch(/completed \S+ 100% \| 6\/6 recipients \| .* completed=\d+/);

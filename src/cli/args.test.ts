@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseArgs } from './args.ts';
-import { callWindow } from './campaign-create.ts';
+import { callWindow } from './call-flags.ts';
 import { CliError, describeError, EXIT } from './cli-error.ts';
 
 const usage = 'callcast test';

@@ -1,9 +1,14 @@
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { ApiClient } from './api-client.ts';
-import { type FlagSpec, numberFlag, type ParsedArgs, required, usageError } from './args.ts';
+import { type FlagSpec, type ParsedArgs, parseArgs, positionals, required, usageError } from './args.ts';
+import { callContent, callWindow, retryOf } from './call-flags.ts';
+import { finalLine, watchCampaign, watchIntervalMs } from './campaign-watch.ts';
 import { CliError, EXIT } from './cli-error.ts';
-import type { RejectedRow } from './output.ts';
+import { printIntake, printJson, type RejectedRow } from './output.ts';
+import type { ProducerContext, Subcommand } from './producer.ts';
 import { countingFileStream, uploadBar } from './progress.ts';
+
+const path = (id: string, rest = '') => `/v1/campaigns/${encodeURIComponent(id)}${rest}`;
 
 export const CREATE_USAGE =
   'callcast campaign create --name <name> --from <+31…> (--ncco <script.json> | --answer-url <url>) --csv <contacts.csv> ' +
@@ -37,13 +42,10 @@ export interface IntakeResult {
 
 /** The POST /v1/campaigns body the flags describe, without recipients (they follow as CSV). */
 export function campaignBody(parsed: ParsedArgs, usage = CREATE_USAGE): Record<string, unknown> {
-  const nccoFile = parsed.strings.get('ncco');
-  const answerUrl = parsed.strings.get('answer-url');
-  if ((nccoFile === undefined) === (answerUrl === undefined)) throw usageError('give --ncco or --answer-url', usage);
   const body: Record<string, unknown> = {
     name: required(parsed, 'name', usage),
     from: required(parsed, 'from', usage),
-    ...(nccoFile === undefined ? { answerUrl } : { ncco: readNcco(nccoFile) }),
+    ...callContent(parsed, usage),
   };
   const optional = { timezone: parsed.strings.get('timezone'), startAt: parsed.strings.get('start-at') };
   for (const [field, value] of Object.entries(optional)) if (value !== undefined) body[field] = value;
@@ -55,58 +57,8 @@ export function campaignBody(parsed: ParsedArgs, usage = CREATE_USAGE): Record<s
   return body;
 }
 
-/** An NCCO file: the action array itself, or an object with an `ncco` array (as in a campaign body). */
-export function readNcco(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new CliError(EXIT.usage, 'file_unreadable', `cannot read ${path}: ${(err as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw new CliError(EXIT.usage, 'invalid_json', `${path} is not JSON: ${(err as Error).message}`);
-  }
-  const inner =
-    value && typeof value === 'object' && !Array.isArray(value) ? (value as { ncco?: unknown }).ncco : undefined;
-  return inner ?? value;
-}
-
-/** `09:00-20:00` (and `--days 1-5` or `1,3,5`) → { start, end, days }; the API checks the clock values. */
-export function callWindow(text: string, daysText: string | undefined, usage: string): Record<string, unknown> {
-  const match = /^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$/.exec(text.trim());
-  if (!match) throw usageError('--window takes HH:MM-HH:MM, e.g. 09:00-20:00', usage);
-  const pad = (clock: string) => clock.padStart(5, '0');
-  const window: Record<string, unknown> = { start: pad(match[1] as string), end: pad(match[2] as string) };
-  if (daysText !== undefined) window.days = days(daysText, usage);
-  return window;
-}
-
-function days(text: string, usage: string): number[] {
-  const range = /^([1-7])-([1-7])$/.exec(text);
-  if (range) {
-    const [from, to] = [Number(range[1]), Number(range[2])];
-    if (from <= to) return Array.from({ length: to - from + 1 }, (_, i) => from + i);
-  }
-  if (/^[1-7](,[1-7])*$/.test(text)) return text.split(',').map(Number);
-  throw usageError('--days takes ISO weekdays 1 (Monday) to 7: a range 1-5 or a list 1,3,5', usage);
-}
-
-export function retryOf(parsed: ParsedArgs, usage: string): Record<string, number> | undefined {
-  const retry: Record<string, number> = {};
-  if (parsed.strings.has('max-attempts')) {
-    retry.maxAttempts = numberFlag(parsed, 'max-attempts', { min: 1, max: 10, fallback: 3 }, usage);
-  }
-  if (parsed.strings.has('retry-delay')) {
-    retry.delaySeconds = numberFlag(parsed, 'retry-delay', { min: 0, max: 604_800, fallback: 900 }, usage);
-  }
-  return Object.keys(retry).length > 0 ? retry : undefined;
-}
-
 /** The CSV file's size, or a usage error before anything is created. */
-export function csvSize(path: string): number {
+function csvSize(path: string): number {
   try {
     const stat = statSync(path);
     if (!stat.isFile()) throw new Error('not a file');
@@ -135,3 +87,93 @@ export async function uploadCsv(
     bar.stop();
   }
 }
+
+export const create: Subcommand = {
+  usage: CREATE_USAGE,
+  async run(args, ctx) {
+    const parsed = parseArgs(args, CREATE_FLAGS, CREATE_USAGE);
+    positionals(parsed, [], CREATE_USAGE);
+    const body = campaignBody(parsed);
+    const csv = required(parsed, 'csv', CREATE_USAGE);
+    csvSize(csv); // an unreadable file is a usage error before anything is created
+    const interval = watchIntervalMs(parsed, CREATE_USAGE);
+    const json = parsed.booleans.has('json');
+    const key = parsed.strings.get('idempotency-key');
+    const client = ctx.client();
+    const created = await client.json<{ id: string; status: string }>(
+      'POST',
+      '/v1/campaigns',
+      { ...body, recipients: [] },
+      key === undefined ? {} : { 'idempotency-key': key },
+    );
+    const upload = await uploadOrWithdraw(ctx, created.id, csv);
+    const result = { id: created.id, status: created.status, name: body.name, ...withoutId(upload) };
+    // With --watch, --json output is one JSON object per line throughout (this one, then each interval).
+    if (json) console.log(parsed.booleans.has('watch') ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    else {
+      console.log(`campaign ${created.id} created (${created.status})`);
+      printIntake(upload);
+    }
+    if (!parsed.booleans.has('watch')) return EXIT.ok;
+    const last = await watchCampaign(client, created.id, { intervalMs: interval, json, tty: ctx.tty });
+    if (!json && ctx.tty) console.log(finalLine(last));
+    return EXIT.ok;
+  },
+};
+
+const withoutId = ({ id: _id, ...rest }: IntakeResult) => rest;
+
+/**
+ * A campaign whose recipients did not arrive would sit running and empty, so it is cancelled and
+ * the error says so; one whose every row was rejected likewise (exit 1, code no_recipients).
+ */
+async function uploadOrWithdraw(ctx: ProducerContext, id: string, csv: string): Promise<IntakeResult> {
+  const client = ctx.client();
+  let upload: IntakeResult;
+  try {
+    upload = await uploadCsv(client, id, csv, ctx.tty);
+  } catch (err) {
+    if (err instanceof CliError) throw await withdrawn(ctx, id, err);
+    throw err;
+  }
+  if (upload.accepted === 0 && upload.rejectedCount > 0) {
+    const err = new CliError(EXIT.api, 'no_recipients', `every row of ${csv} was rejected`, {
+      details: upload.rejected.map((row) => ({
+        field: `line ${row.line ?? row.index}`,
+        code: row.code,
+        message: row.number,
+      })),
+    });
+    throw await withdrawn(ctx, id, err);
+  }
+  return upload;
+}
+
+async function withdrawn(ctx: ProducerContext, id: string, err: CliError): Promise<CliError> {
+  const cancelled = await ctx
+    .client()
+    .json('POST', path(id, '/cancel'))
+    .then(
+      () => `campaign ${id} was cancelled, it has no recipients`,
+      () => `campaign ${id} exists without recipients; cancel it with \`callcast campaign cancel ${id}\``,
+    );
+  return new CliError(err.exitCode, err.code, `${err.message} (${cancelled})`, {
+    details: err.details,
+    httpStatus: err.httpStatus,
+  });
+}
+
+const UPLOAD_USAGE = 'callcast campaign upload <id> --csv <contacts.csv> [--json]';
+export const upload: Subcommand = {
+  usage: UPLOAD_USAGE,
+  async run(args, ctx) {
+    const parsed = parseArgs(args, { csv: 'string', json: 'boolean' }, UPLOAD_USAGE);
+    const [id] = positionals(parsed, ['id'], UPLOAD_USAGE) as [string];
+    const csv = required(parsed, 'csv', UPLOAD_USAGE);
+    csvSize(csv);
+    const result = await uploadCsv(ctx.client(), id, csv, ctx.tty);
+    if (parsed.booleans.has('json')) printJson(result);
+    else printIntake(result);
+    return EXIT.ok;
+  },
+};

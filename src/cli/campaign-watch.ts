@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import cliProgress from 'cli-progress';
 import type { ApiClient } from './api-client.ts';
+import { numberFlag, type ParsedArgs } from './args.ts';
 import { CliError, EXIT } from './cli-error.ts';
 import { formatDuration, type Rates, RateWindow, type WatchSample } from './progress.ts';
 
@@ -147,4 +148,14 @@ function liveBar(): WatchView {
       if (started) bar.stop();
     },
   };
+}
+
+/** Watch interval: how often GET /v1/campaigns/:id is read (seconds, default 2). */
+export function watchIntervalMs(parsed: ParsedArgs, usage: string): number {
+  return numberFlag(parsed, 'interval', { min: 0.2, max: 3600, fallback: 2, integer: false }, usage) * 1000;
+}
+
+export function finalLine(c: CampaignDetail): string {
+  const { recipients, attempts } = c.report;
+  return `campaign ${c.id} ${c.status}: ${recipients.finished}/${recipients.total} recipients finished; ${outcomesText(attempts.byOutcome)}`;
 }

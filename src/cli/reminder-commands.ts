@@ -1,5 +1,5 @@
 import { type FlagSpec, numberFlag, type ParsedArgs, parseArgs, positionals, required, usageError } from './args.ts';
-import { callWindow, readNcco, retryOf } from './campaign-create.ts';
+import { callContent, callWindow, retryOf } from './call-flags.ts';
 import { EXIT } from './cli-error.ts';
 import { printJson, printNextCursor, printTable } from './output.ts';
 import type { CommandGroup, Subcommand } from './producer.ts';
@@ -45,14 +45,10 @@ const CREATE_FLAGS: FlagSpec = {
 
 /** The POST /v1/reminders body the flags describe; the API judges times, zones and the cron. */
 function reminderBody(parsed: ParsedArgs): Record<string, unknown> {
-  const nccoFile = parsed.strings.get('ncco');
-  const answerUrl = parsed.strings.get('answer-url');
-  if ((nccoFile === undefined) === (answerUrl === undefined))
-    throw usageError('give --ncco or --answer-url', CREATE_USAGE);
   const body: Record<string, unknown> = {
     to: required(parsed, 'to', CREATE_USAGE),
     from: required(parsed, 'from', CREATE_USAGE),
-    ...(nccoFile === undefined ? { answerUrl } : { ncco: readNcco(nccoFile) }),
+    ...callContent(parsed, CREATE_USAGE),
   };
   const [at, cron, timezone] = ['at', 'cron', 'timezone'].map((name) => parsed.strings.get(name));
   if ((at === undefined) === (cron === undefined)) throw usageError('give --at or --cron', CREATE_USAGE);
