@@ -1,7 +1,7 @@
 /**
  * Retention: one day's events at the full dialing rate (CALLS_PER_SECOND=3 × 4 events per call ×
  * 86,400 s = 1,036,800 rows, received 91 days ago) are pruned by the worker's retention pass
- * (src/start/retention.ts: pruneEventBatch in 5,000-row batches) while a separate load process
+ * (src/start/retention.ts: pruneInBatches(pruneEventBatch), 2,000-row paced batches) while a separate load process
  * posts webhook events to a real `callcast api` at a fixed rate. The same load runs first
  * without pruning. Per phase: accepted events/s and p50/p99 latency; for the pruning phase also
  * rows deleted, seconds and rows/s. Also the latency of a dial-path statement (the claim's
