@@ -98,3 +98,19 @@ describe('planEvent', () => {
     });
   });
 });
+
+describe('an attempt that ended maybe_placed is corrected by later evidence', () => {
+  const maybe = open('ended', { outcome: 'maybe_placed', detail: 'timeout; the call may have been placed' });
+
+  it('a failure event gives it that outcome', () => {
+    expect(planEvent(maybe, ev('busy'))).toEqual({ kind: 'correct', outcome: 'busy', detail: null });
+  });
+
+  it('completed with a duration makes it completed; without one, unanswered', () => {
+    expect(planEvent(maybe, ev('completed', { durationSeconds: 12 }))).toMatchObject({
+      kind: 'correct',
+      outcome: 'completed',
+    });
+    expect(planEvent(maybe, ev('completed'))).toMatchObject({ kind: 'correct', outcome: 'unanswered' });
+  });
+});

@@ -54,7 +54,9 @@ const PROGRESS: Readonly<Record<string, CallStatus>> = {
 export const COMPLETED_WITHOUT_ANSWER = 'completed_without_answer';
 
 /**
- * Decides what one event does to an attempt, whatever order events arrive in. Pure: the
+ * Decides what one event does to an attempt, whatever order events arrive in. An attempt that
+ * ended `maybe_placed` (we could not tell whether the request reached the gateway) takes the
+ * outcome of the first end event that names it. Pure: the
  * repository (apply-event.ts) executes the plan under the attempt's row lock.
  */
 export function planEvent(attempt: AttemptState, event: AttemptEvent): EventPlan {
@@ -63,7 +65,7 @@ export function planEvent(attempt: AttemptState, event: AttemptEvent): EventPlan
   if (status === 'completed') return planCompleted(attempt, event);
   if (FAILURES.has(status)) {
     if (!ended) return { kind: 'end', fields: failureFields(status as Outcome, event), answeredAt: null };
-    if (attempt.detail === COMPLETED_WITHOUT_ANSWER) {
+    if (attempt.detail === COMPLETED_WITHOUT_ANSWER || attempt.outcome === 'maybe_placed') {
       return { kind: 'correct', outcome: status as Outcome, detail: event.detail };
     }
     return { kind: 'ignore', reason: 'late' };
@@ -81,6 +83,11 @@ export function planEvent(attempt: AttemptState, event: AttemptEvent): EventPlan
 
 function planCompleted(attempt: AttemptState, event: AttemptEvent): EventPlan {
   const billing = billingOf(event);
+  if (attempt.status === 'ended' && attempt.outcome === 'maybe_placed') {
+    // The call we could not confirm did exist: its end is the outcome (billing follows separately if resent).
+    const outcome = (event.durationSeconds ?? 0) > 0 ? 'completed' : 'unanswered';
+    return { kind: 'correct', outcome, detail: event.detail };
+  }
   if (attempt.status === 'ended') {
     // After a failure, `completed` is the billing record; after `completed`, a redelivery.
     return attempt.outcome === 'completed'
