@@ -32,14 +32,21 @@ export async function emitAttemptEnded(trx: Trx, attempt: EndedAttempt, outcome:
            a.to_number, a.duration_seconds, a.price, a.answered_at, a.ended_at, a.answer_label, a.answer_digits,
            r.status as recipient_status,
            exists (select 1 from call_recordings rec where rec.attempt_id = a.id) as has_recording,
-           exists (select 1 from call_attempts later
-                   where (later.recipient_id = a.recipient_id or (later.reminder_id = a.reminder_id and later.reminder_run = a.reminder_run))
-                     and later.attempt_no > a.attempt_no) as later_attempt
+           -- Two probes on their own indexes ((recipient_id, attempt_no), (reminder_id, reminder_run, attempt_no)).
+           (exists (select 1 from call_attempts later
+                    where later.recipient_id = a.recipient_id and later.attempt_no > a.attempt_no)
+            or exists (select 1 from call_attempts later
+                    where later.reminder_id = a.reminder_id and later.reminder_run = a.reminder_run
+                      and later.attempt_no > a.attempt_no)) as later_attempt
     from call_attempts a
     left join campaigns c on c.id = a.campaign_id
     left join reminders m on m.id = a.reminder_id
     left join recipients r on r.id = a.recipient_id
-    where a.id = ${attempt.id}::uuid`.execute(trx);
+    where a.id = ${attempt.id}::uuid
+      -- Nothing to build when no endpoint of the key is listening (the common case costs one probe).
+      and exists (select 1 from webhook_endpoints e
+                  where e.api_key_id = coalesce(c.api_key_id, m.api_key_id) and e.status = 'enabled'
+                    and e.deleted_at is null)`.execute(trx);
   const facts = rows[0];
   if (!facts?.api_key_id) return;
   // A recipient back in `pending` will be called again; a reminder run has a later attempt queued.

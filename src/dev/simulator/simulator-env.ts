@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.ts';
+import { parseInputs } from './input-env.ts';
 import { SIMULATED_OUTCOMES, type SimulatedOutcome, type SimulatorOptions } from './options.ts';
 import { GATEWAY_PROFILES, parseDelayRange } from './profiles.ts';
 
@@ -40,6 +41,8 @@ const simulatorEnvSchema = z.object({
   SIMULATOR_OUT_OF_ORDER_SHARE: share.optional(),
   SIMULATOR_LATENCY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
   SIMULATOR_SEED: z.coerce.number().int().optional(),
+  /** Answers to `input` actions by number suffix, e.g. `1=dtmf:1,3=timeout,4=speech:yes` (input-env.ts). */
+  SIMULATOR_INPUTS: z.string().optional(),
 });
 
 export function simulatorOptionsFromEnv(env: Record<string, string | undefined>): Partial<SimulatorOptions> {
@@ -74,8 +77,15 @@ export function simulatorOptionsFromEnv(env: Record<string, string | undefined>)
     outOfOrderShare: e.SIMULATOR_OUT_OF_ORDER_SHARE,
     latencyMs: e.SIMULATOR_LATENCY_MS,
     seed: e.SIMULATOR_SEED,
+    ...inputOptions(e.SIMULATOR_INPUTS),
   };
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+function inputOptions(text: string | undefined): Partial<SimulatorOptions> {
+  if (text === undefined) return {};
+  const { byNumber, fallback } = parseInputs(text);
+  return { inputsByNumber: byNumber, ...(fallback ? { defaultInput: fallback } : {}) };
 }
 
 /** `answered=70,busy=10` → `{ answered: 70, busy: 10 }`; unknown outcomes are a config error. */
