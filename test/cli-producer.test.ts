@@ -211,6 +211,28 @@ describe('callcast producer commands against a running API', () => {
     expect(missing.stderr).toContain('error: not_found (HTTP 404)');
   });
 
+  it('a create repeated with the same --idempotency-key answers the first campaign and sends no CSV again', async () => {
+    const args = ['campaign', 'create', '--name', 'Once', ...base, ncco, '--csv', contacts, '--start-at', later()];
+    const key = `cli-${Date.now()}`;
+    const first = jsonOf<{ id: string; accepted: number }>(
+      await runCli([...args, '--idempotency-key', key, '--json'], env),
+    );
+    expect(first.accepted).toBe(6);
+    const again = await runCli([...args, '--idempotency-key', key, '--json'], env);
+    expect(again.code, again.stderr).toBe(0);
+    expect(jsonOf(again)).toMatchObject({ id: first.id, status: 'running', replayed: true, recipientCount: 6 });
+    const text = await runCli([...args, '--idempotency-key', key], env);
+    expect(text.stdout).toContain(
+      `campaign ${first.id} was already created with this idempotency key (running, 6 recipients)`,
+    );
+    const rows = await pipeline.database.db
+      .selectFrom('recipients')
+      .select('id')
+      .where('campaign_id', '=', first.id)
+      .execute();
+    expect(rows).toHaveLength(6);
+  });
+
   it('prints a validation error with its code and offending field, exits 1 and creates nothing', async () => {
     const broken = file('broken.json', JSON.stringify([{ action: 'talk' }]));
     const before = await pipeline.database.db.selectFrom('campaigns').select('id').execute();

@@ -11,6 +11,11 @@ export interface ApiClient {
   readonly url: string;
   /** A JSON request; resolves with the parsed answer (undefined for 204). */
   json<T>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T>;
+  /**
+   * POST that creates something, with an optional Idempotency-Key; `replayed` is true when the
+   * API answered a repeat of an earlier request with that key (header Idempotent-Replayed).
+   */
+  create<T>(path: string, body: unknown, idempotencyKey?: string): Promise<{ body: T; replayed: boolean }>;
   /** Streams `body` as the request body (e.g. a CSV file) and resolves with the JSON answer. */
   upload<T>(path: string, body: ReadableStream<Uint8Array>, contentType: string): Promise<T>;
   /** A GET whose answer is streamed (report.csv). */
@@ -36,16 +41,24 @@ export function createApiClient(env: NodeJS.ProcessEnv): ApiClient {
     return response;
   };
 
+  const sendJson = (method: string, path: string, body: unknown, headers: Record<string, string> = {}) =>
+    send(path, {
+      method,
+      headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+    });
+
   return {
     url,
     async json<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-      const response = await send(path, {
-        method,
-        headers: { ...auth, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      const response = await sendJson(method, path, body, headers);
       return (response.status === 204 ? undefined : await response.json()) as T;
+    },
+    async create<T>(path: string, body: unknown, idempotencyKey?: string) {
+      const headers: Record<string, string> = idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey };
+      const response = await sendJson('POST', path, body, headers);
+      return { body: (await response.json()) as T, replayed: response.headers.get('idempotent-replayed') === 'true' };
     },
     async upload<T>(path: string, body: ReadableStream<Uint8Array>, contentType: string) {
       const init = { method: 'POST', headers: { ...auth, 'content-type': contentType }, body, duplex: 'half' };

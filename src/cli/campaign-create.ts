@@ -97,29 +97,49 @@ export const create: Subcommand = {
     const csv = required(parsed, 'csv', CREATE_USAGE);
     csvSize(csv); // an unreadable file is a usage error before anything is created
     const interval = watchIntervalMs(parsed, CREATE_USAGE);
-    const json = parsed.booleans.has('json');
-    const key = parsed.strings.get('idempotency-key');
+    const [json, watch] = [parsed.booleans.has('json'), parsed.booleans.has('watch')];
     const client = ctx.client();
-    const created = await client.json<{ id: string; status: string }>(
-      'POST',
+    const created = await client.create<{ id: string; status: string }>(
       '/v1/campaigns',
       { ...body, recipients: [] },
-      key === undefined ? {} : { 'idempotency-key': key },
+      parsed.strings.get('idempotency-key'),
     );
-    const upload = await uploadOrWithdraw(ctx, created.id, csv);
-    const result = { id: created.id, status: created.status, name: body.name, ...withoutId(upload) };
-    // With --watch, --json output is one JSON object per line throughout (this one, then each interval).
-    if (json) console.log(parsed.booleans.has('watch') ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+    const { id, status } = created.body;
+    if (created.replayed) await announceReplay(ctx, id, json, watch);
     else {
-      console.log(`campaign ${created.id} created (${created.status})`);
-      printIntake(upload);
+      const upload = await uploadOrWithdraw(ctx, id, csv);
+      // With --watch, --json output is one JSON object per line throughout (this one, then each interval).
+      if (json) printJsonLine({ id, status, name: body.name, ...withoutId(upload) }, watch);
+      else {
+        console.log(`campaign ${id} created (${status})`);
+        printIntake(upload);
+      }
     }
-    if (!parsed.booleans.has('watch')) return EXIT.ok;
-    const last = await watchCampaign(client, created.id, { intervalMs: interval, json, tty: ctx.tty });
+    if (!watch) return EXIT.ok;
+    const last = await watchCampaign(client, id, { intervalMs: interval, json, tty: ctx.tty });
     if (!json && ctx.tty) console.log(finalLine(last));
     return EXIT.ok;
   },
 };
+
+const printJsonLine = (value: unknown, oneLine: boolean) =>
+  console.log(oneLine ? JSON.stringify(value) : JSON.stringify(value, null, 2));
+
+/**
+ * A repeat of an earlier create with the same --idempotency-key: that campaign already has its
+ * recipients (or was cancelled when they failed), so the CSV is not sent a second time.
+ */
+async function announceReplay(ctx: ProducerContext, id: string, json: boolean, watch: boolean): Promise<void> {
+  const campaign = await ctx.client().json<{ name: string; status: string; recipientCount: number }>('GET', path(id));
+  const { name, status, recipientCount } = campaign;
+  if (json) printJsonLine({ id, status, name, replayed: true, recipientCount }, watch);
+  else {
+    console.log(
+      `campaign ${id} was already created with this idempotency key (${status}, ${recipientCount} recipients)`,
+    );
+    console.log('  the CSV was not uploaded again');
+  }
+}
 
 const withoutId = ({ id: _id, ...rest }: IntakeResult) => rest;
 

@@ -80,17 +80,15 @@ const create: Subcommand = {
   async run(args, ctx) {
     const parsed = parseArgs(args, CREATE_FLAGS, CREATE_USAGE);
     positionals(parsed, [], CREATE_USAGE);
-    const key = parsed.strings.get('idempotency-key');
-    const reminder = await ctx
+    const created = await ctx
       .client()
-      .json<ReminderView>(
-        'POST',
-        '/v1/reminders',
-        reminderBody(parsed),
-        key === undefined ? {} : { 'idempotency-key': key },
-      );
+      .create<ReminderView>('/v1/reminders', reminderBody(parsed), parsed.strings.get('idempotency-key'));
+    const reminder = created.body;
     if (parsed.booleans.has('json')) printJson(reminder);
-    else console.log(`reminder ${reminder.id} created (${reminder.status}); next call ${reminder.nextRunAt ?? '–'}`);
+    else {
+      const what = created.replayed ? 'was already created with this idempotency key' : 'created';
+      console.log(`reminder ${reminder.id} ${what} (${reminder.status}); next call ${reminder.nextRunAt ?? '–'}`);
+    }
     return EXIT.ok;
   },
 };
