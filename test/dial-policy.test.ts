@@ -75,6 +75,32 @@ describe('what a key may dial', () => {
     expect(ok.statusCode).toBe(201);
   });
 
+  it('checks a {{placeholder}} connect number per recipient, as rendered from its data', async () => {
+    const ncco = connectTo({ type: 'phone', number: '{{agent}}' });
+    const recipients = [
+      { number: '+31612345001', data: { agent: '31612345670' } }, // NL mobile: fine
+      { number: '+31612345002', data: { agent: '31900123456' } }, // premium rate
+      { number: '+31612345003', data: { agent: '447911123456' } }, // outside the region
+    ];
+    const res = await postJson(h.app, '/v1/campaigns', auth, campaignBody({ ncco, recipients }));
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      accepted: 1,
+      rejected: [
+        { index: 1, code: 'premium_rate_number' },
+        { index: 2, code: 'connect_not_allowed' },
+      ],
+    });
+    const id = res.json().id as string;
+    const csv = await h.app.inject({
+      method: 'POST',
+      url: `/v1/campaigns/${id}/recipients`,
+      headers: { authorization: auth, 'content-type': 'text/csv' },
+      payload: 'number,agent\n+31612345004,31612345671\n+31612345005,31906123456\n',
+    });
+    expect(csv.json()).toMatchObject({ accepted: 1, rejected: [{ index: 1, code: 'premium_rate_number' }] });
+  });
+
   it('pins caller ids per key with `callcast keys numbers`: other from numbers are refused, keys without numbers are free', async () => {
     const pinned = await h.newKey('pinned-tenant');
     const other = await h.newKey('free-tenant');

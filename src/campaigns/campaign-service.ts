@@ -3,7 +3,12 @@ import type { Db, Trx } from '../db/connect.ts';
 import type { NewCampaign } from '../db/database.ts';
 import { assertFromRegistered } from '../keys/key-numbers.ts';
 import { callSetupColumns } from '../shared/call-columns.ts';
-import { assertConnectAllowed, type DialPolicy, defaultDialPolicy } from '../shared/dial-policy.ts';
+import {
+  assertConnectAllowed,
+  type DialPolicy,
+  defaultDialPolicy,
+  placeholderConnects,
+} from '../shared/dial-policy.ts';
 import { AppError } from '../shared/errors.ts';
 import { type IdempotencyClaim, runIdempotent, type StoredAnswer } from '../shared/idempotency.ts';
 import { toE164 } from '../shared/phone-number.ts';
@@ -55,7 +60,7 @@ export async function createCampaign(
   return deps.db.transaction().execute(async (trx) => {
     const work = async (): Promise<StoredAnswer> => {
       await assertFromRegistered(trx, apiKeyId, values.from_number);
-      return { status: 201, body: await insertWithRecipients(trx, deps, values, input.recipients) };
+      return { status: 201, body: await insertWithRecipients(trx, deps, values, input) };
     };
     if (!claim) return { ...(await work()), replayed: false };
     return runIdempotent(trx, { ...claim, apiKeyId }, work);
@@ -68,16 +73,17 @@ async function insertWithRecipients(
   trx: Trx,
   deps: IntakeDeps,
   values: NewCampaign,
-  recipients: readonly RecipientInput[],
+  input: CreateCampaignInput,
 ): Promise<CreatedCampaign> {
   const campaign = await insertCampaign(trx, values);
-  const rows = recipients.map((recipient, index): RawRecipient => ({ index, ...recipient }));
+  const rows = input.recipients.map((recipient, index): RawRecipient => ({ index, ...recipient }));
   const target = {
     campaignId: campaign.id,
     apiKeyId: values.api_key_id,
     defaultRegion: deps.defaultRegion,
     rejectedLimit: rows.length,
     policy: policyOf(deps),
+    connects: placeholderConnects(input.ncco),
   };
   const result = await ingestRecipients(trx, target, rows);
   return { id: campaign.id, status: campaign.status, ...result };
@@ -144,7 +150,15 @@ async function storeRecipients(
         ? csvRecipients(source.stream, deps.csv?.timeouts)
         : source.rows.map((recipient, index): RawRecipient => ({ index, ...recipient }));
     const rejectedLimit = source.kind === 'csv' ? CSV_REJECTED_LISTED : source.rows.length;
-    const target = { campaignId, apiKeyId, defaultRegion: deps.defaultRegion, rejectedLimit, policy: policyOf(deps) };
+    const connects = placeholderConnects(campaign.ncco);
+    const target = {
+      campaignId,
+      apiKeyId,
+      defaultRegion: deps.defaultRegion,
+      rejectedLimit,
+      policy: policyOf(deps),
+      connects,
+    };
     return { id: campaignId, ...(await ingestRecipients(trx, target, rows)) };
   });
 }

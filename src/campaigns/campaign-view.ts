@@ -101,6 +101,7 @@ export const rejectedRowSchema = z.object({
     'premium_rate_number',
     'shared_cost_number',
     'number_type_not_allowed',
+    'connect_not_allowed',
   ]),
 });
 

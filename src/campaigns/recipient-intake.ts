@@ -31,6 +31,8 @@ export interface IntakeTarget {
   rejectedLimit: number;
   /** Number types refused per row (premium-rate, …); none checked without it. */
   policy?: DialPolicy;
+  /** The campaign's connect actions with a placeholder number, checked per row as rendered. */
+  connects?: readonly unknown[];
 }
 
 /**
@@ -53,7 +55,7 @@ export class RecipientIntake {
   }
 
   async add(raw: RawRecipient): Promise<void> {
-    const row = normalizeRow(raw, this.#target.defaultRegion, this.#target.policy);
+    const row = normalizeRow(raw, this.#target.defaultRegion, this.#target.policy, this.#target.connects);
     if (isRejected(row)) this.#reject([row]);
     else this.#pending.push(row);
     if (this.#pending.length >= BATCH_ROWS) await this.#flush();

@@ -1,5 +1,12 @@
 import { isIanaZone } from '../calls/call-settings.ts';
-import { type DialPolicy, type NumberTypeProblem, numberTypeProblem } from '../shared/dial-policy.ts';
+import {
+  connectProblems,
+  type DialPolicy,
+  type NumberTypeProblem,
+  numberTypeProblem,
+  type PolicyProblem,
+} from '../shared/dial-policy.ts';
+import { renderNcco } from '../shared/ncco-template.ts';
 import { type E164, type NumberProblem, toE164 } from '../shared/phone-number.ts';
 
 /**
@@ -10,11 +17,13 @@ import { type E164, type NumberProblem, toE164 } from '../shared/phone-number.ts
  *   suppressed_number: on this API key's do-not-call list;
  *   invalid_timezone: not an IANA zone name;
  *   premium_rate_number / shared_cost_number / number_type_not_allowed: a valid number of a type
- *     the operator does not call (dial-policy.ts, ALLOWED_NUMBER_TYPES).
+ *     the operator does not call (dial-policy.ts, ALLOWED_NUMBER_TYPES); for a `{{placeholder}}`
+ *     connect number, also the number the row's data renders into (or `connect_not_allowed`).
  */
 export type RejectCode =
   | NumberProblem
   | NumberTypeProblem
+  | PolicyProblem['code']
   | 'missing_number'
   | 'duplicate_number'
   | 'suppressed_number'
@@ -52,6 +61,8 @@ export function normalizeRow(
   row: RawRecipient,
   defaultRegion: string,
   policy?: DialPolicy,
+  /** Connect actions with a placeholder number (dial-policy.ts placeholderConnects), checked per row. */
+  connects: readonly unknown[] = [],
 ): ValidRecipient | RejectedRow {
   const input = row.number.trim();
   const reject = (code: RejectCode): RejectedRow => ({ index: row.index, ...lineOf(row), number: input, code });
@@ -61,6 +72,9 @@ export function normalizeRow(
   if (!parsed.ok) return reject(parsed.problem);
   const typeProblem = policy && numberTypeProblem(parsed.number, policy);
   if (typeProblem) return reject(typeProblem);
+  const connectProblem =
+    policy && connects.length > 0 && connectProblems(renderNcco(connects, row.data ?? {}), policy)[0];
+  if (connectProblem) return reject(connectProblem.code);
   if (timezone !== null && !isIanaZone(timezone)) return reject('invalid_timezone');
   return { index: row.index, ...lineOf(row), input, number: parsed.number, timezone, data: row.data ?? {} };
 }

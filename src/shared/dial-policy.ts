@@ -83,6 +83,17 @@ function targetProblem(target: { type?: unknown; number?: unknown }, policy: Dia
   return typeProblem && { code: typeProblem, message: `connect to +${digits}: this number type is not allowed` };
 }
 
+/**
+ * The connect actions of `ncco` whose phone number is a `{{placeholder}}`: they can only be
+ * checked per recipient, once rendered with its data (recipient intake does). Empty when none.
+ */
+export function placeholderConnects(ncco: readonly unknown[] | null | undefined): unknown[] {
+  return (ncco ?? []).filter((action) => {
+    const { action: name, endpoint } = (action ?? {}) as { action?: unknown; endpoint?: unknown };
+    return name === 'connect' && JSON.stringify(endpoint ?? null).includes('{{');
+  });
+}
+
 /** Throws 400 with the first problem's code (`connect_not_allowed`, `premium_rate_number`, …), listing each. */
 export function assertConnectAllowed(ncco: readonly unknown[] | null | undefined, policy: DialPolicy): void {
   const problems = ncco ? connectProblems(ncco, policy) : [];
