@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { GATEWAY_TIMEOUTS } from '../shared/gateway-timing.ts';
 import type { Logger } from '../shared/logger.ts';
 
 /** An access token as cached in this process and shared through Redis. */
@@ -14,10 +15,10 @@ export interface CachedToken {
 /** A token fetch takes well under a second; a holder that died frees the lock after this. */
 const LOCK_TTL_MS = 10_000;
 /** How long a process waits for the lock holder's token before fetching its own. */
-const WAIT_FOR_HOLDER_MS = 5_000;
-const POLL_MS = 50;
+const WAIT_FOR_HOLDER_MS = GATEWAY_TIMEOUTS.tokenHolderWaitMs;
+const POLL_MS = GATEWAY_TIMEOUTS.tokenHolderPollMs;
 /** A Redis command slower than this counts as Redis being down: we fall back to a direct fetch. */
-const REDIS_OP_TIMEOUT_MS = 1_000;
+const REDIS_OP_TIMEOUT_MS = GATEWAY_TIMEOUTS.redisOpMs;
 
 /** Deletes the lock only if we still hold it, so a slow holder never frees someone else's lock. */
 const RELEASE_LOCK =

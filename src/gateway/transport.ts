@@ -1,4 +1,5 @@
 import { Agent, type Dispatcher, request } from 'undici';
+import { GATEWAY_TIMEOUTS } from '../shared/gateway-timing.ts';
 import type { Logger } from '../shared/logger.ts';
 import { classifyNetworkError, classifyResponse } from './classify.ts';
 import { parseQuota, type ResponseHeaders } from './quota.ts';
@@ -41,9 +42,10 @@ export function createGatewayAgent(): Agent {
     connections: 32, // per origin: create-call runs at a few per second, workers × concurrency can burst higher
     keepAliveTimeout: 10_000, // idle sockets kept 10 s: at 3 calls/s every request reuses one
     keepAliveMaxTimeout: 60_000, // never trust a server's keep-alive hint beyond a minute
-    connect: { timeout: 5_000 }, // TCP+TLS to the gateway takes ~100 ms; 5 s means it is unreachable
-    headersTimeout: 15_000, // create-call answers in well under a second; after 15 s we give up (maybe delivered)
-    bodyTimeout: 15_000, // bodies are tiny; a stall this long is a dead connection
+    // Explained in shared/gateway-timing.ts, which also adds them up for RECONCILE_GRACE_MS.
+    connect: { timeout: GATEWAY_TIMEOUTS.connectMs },
+    headersTimeout: GATEWAY_TIMEOUTS.headersMs, // create-call answers well under a second; then maybe delivered
+    bodyTimeout: GATEWAY_TIMEOUTS.bodyMs, // bodies are tiny; a stall this long is a dead connection
   });
 }
 
