@@ -15,6 +15,10 @@ export interface Simulator {
   options(): SimulatorOptions;
   /** Changes options at once; counters such as `burst429` restart from the given value. */
   configure(patch: Partial<SimulatorOptions>): void;
+  /** Stores a recording of about `seconds` of audio, as a `record` action would; returns its URL. */
+  addRecording(seconds: number): { uuid: string; url: string };
+  /** Recording downloads served (GET /v1/files/{uuid} answered 200). */
+  recordingDownloads(): number;
   /** Invalidates every issued access token, as a key rotation would (the next call gets 401). */
   revokeTokens(): void;
   /** Back to the start options; clears logs, calls, tokens, rate window and quota. */

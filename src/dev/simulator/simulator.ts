@@ -70,6 +70,11 @@ export async function startSimulator(overrides: Partial<SimulatorOptions> = {}):
       options = mergeOptions(options, patch);
     },
     revokeTokens: () => ctx.tokens.revokeAll(),
+    addRecording(seconds) {
+      const { uuid } = ctx.recordings.add(seconds);
+      return { uuid, url: `${url}/v1/files/${uuid}` };
+    },
+    recordingDownloads: () => ctx.recordings.downloads,
     reset() {
       options = initial;
       ctx.dice = createDice(initial.seed);
