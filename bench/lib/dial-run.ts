@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { SimulatorOptions } from '../../src/dev/simulator/options.ts';
 import { startSimulator } from '../../src/dev/simulator/simulator.ts';
 import { ApiClient, campaignBody } from './api.ts';
 import { benchNumber, writeRecipientsCsv } from './csv.ts';
@@ -18,6 +19,8 @@ export interface DialVariant {
   callbacks: 'api' | 'sink';
   /** Extra callcast settings, e.g. CALL_RATE_MARGIN_MS. */
   env?: Record<string, string>;
+  /** Extra simulator options, e.g. a gateway `profile`. */
+  simulator?: Partial<SimulatorOptions>;
 }
 
 export interface DialResult extends DialStats {
@@ -58,6 +61,7 @@ export async function runDialVariant(services: BenchServices, variant: DialVaria
     outcomes: variant.callbacks === 'api' ? { answered: 1 } : { rejected: 1 },
     fetchAnswerUrl: variant.callbacks === 'api',
     maxLogEntries: Math.max(100_000, recipients * 3),
+    ...variant.simulator,
   });
   const sink = variant.callbacks === 'sink' ? await startSink() : undefined;
   const deployment = await createDeployment(services, {
