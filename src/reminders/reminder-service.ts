@@ -84,7 +84,8 @@ async function handOver(deps: ReminderDeps): Promise<void> {
 
 /**
  * Cancels future runs: queued attempts end as `skipped` and their jobs leave Redis. An attempt
- * already dialing finishes; it starts no retry and no next run. Cancelling twice is harmless.
+ * already under way finishes (one still waiting at the limiter is not sent); it starts no retry
+ * and no next run. Cancelling twice is harmless.
  */
 export async function cancelReminder(deps: ReminderDeps, apiKeyId: string, id: string): Promise<ReminderDetail> {
   const skipped = await deps.db.transaction().execute(async (trx) => {

@@ -48,7 +48,8 @@ export async function isSuppressedForCampaign(
  * Adds numbers; returns how many were new and the never-dialed attempts withdrawn for them (the
  * caller removes their jobs after the commit). Recipients with these numbers that are pending or
  * queued in the key's open campaigns are cancelled with final_outcome `suppressed`; a call already
- * being dialed is not stopped.
+ * under way is not stopped, but one claimed and still waiting to be sent is: the worker's check
+ * as the request leaves (dispatch/send-check.ts) sees the number once this commits.
  */
 export async function addSuppressions(
   trx: Trx,
@@ -76,7 +77,8 @@ export async function addSuppressions(
     .where('status', 'in', ['pending', 'queued'])
     .where('number', '=', sql<string>`any(${sql.val(numbers)}::text[])`)
     .where('campaign_id', 'in', openCampaignsOf(trx, apiKeyId))
-    // A queued recipient whose attempt is already dialing keeps its status; the call settles it.
+    // A queued recipient whose attempt is already dialing keeps its status; the worker's last check
+    // (or the end of the call, which never retries a suppressed number) settles it.
     .where((eb) =>
       eb.not(
         eb.exists(
