@@ -253,6 +253,23 @@ describe('callcast producer commands against a running API', () => {
     expect(error.details.map((d: { field: string }) => d.field)).toContain('ncco.0.text');
   });
 
+  it('cancels a new campaign again when no row of its CSV is accepted, and exits 1 saying so', async () => {
+    const bad = file('bad.csv', 'number\nnope\n12\n');
+    const run = await runCli(['campaign', 'create', '--name', 'Nobody', ...base, ncco, '--csv', bad], env);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error: no_recipients: no row of .*bad\.csv was accepted \(campaign (\S+) was cancelled/,
+    );
+    expect(run.stderr).toMatch(/\n {2}field line 2: nope \[invalid_number\]/);
+    const id = /campaign (\S+) was cancelled/.exec(run.stderr)?.[1] as string;
+    const stored = await pipeline.database.db
+      .selectFrom('campaigns')
+      .select('status')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    expect(stored?.status).toBe('cancelled');
+  });
+
   it('is a usage error (exit 2) without CALLCAST_API_KEY, or with an unknown option', async () => {
     const run = await runCli(['campaign', 'list'], { ...env, CALLCAST_API_KEY: undefined });
     expect(run.code).toBe(2);

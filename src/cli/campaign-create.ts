@@ -10,12 +10,12 @@ import { countingFileStream, uploadBar } from './progress.ts';
 
 const path = (id: string, rest = '') => `/v1/campaigns/${encodeURIComponent(id)}${rest}`;
 
-export const CREATE_USAGE =
+const CREATE_USAGE =
   'callcast campaign create --name <name> --from <+31…> (--ncco <script.json> | --answer-url <url>) --csv <contacts.csv> ' +
   '[--window 09:00-20:00] [--days 1-5] [--timezone Europe/Amsterdam] [--start-at <ISO time>] ' +
   '[--max-attempts N] [--retry-delay <seconds>] [--idempotency-key K] [--watch] [--interval <seconds>] [--json]';
 
-export const CREATE_FLAGS: FlagSpec = {
+const CREATE_FLAGS: FlagSpec = {
   name: 'string',
   from: 'string',
   ncco: 'string',
@@ -33,7 +33,7 @@ export const CREATE_FLAGS: FlagSpec = {
   json: 'boolean',
 };
 
-export interface IntakeResult {
+interface IntakeResult {
   id: string;
   accepted: number;
   rejectedCount: number;
@@ -41,7 +41,7 @@ export interface IntakeResult {
 }
 
 /** The POST /v1/campaigns body the flags describe, without recipients (they follow as CSV). */
-export function campaignBody(parsed: ParsedArgs, usage = CREATE_USAGE): Record<string, unknown> {
+function campaignBody(parsed: ParsedArgs, usage = CREATE_USAGE): Record<string, unknown> {
   const body: Record<string, unknown> = {
     name: required(parsed, 'name', usage),
     from: required(parsed, 'from', usage),
@@ -69,20 +69,16 @@ function csvSize(path: string): number {
 }
 
 /** Streams the CSV to POST /v1/campaigns/:id/recipients, with a bytes-and-rows bar on a terminal. */
-export async function uploadCsv(
+async function uploadCsv(
   client: ApiClient,
   campaignId: string,
-  path: string,
+  file: string,
   tty: boolean,
 ): Promise<IntakeResult> {
-  const bar = uploadBar(csvSize(path), tty);
+  const bar = uploadBar(csvSize(file), tty);
   try {
-    const body = countingFileStream(path, (progress) => bar.update(progress));
-    return await client.upload<IntakeResult>(
-      `/v1/campaigns/${encodeURIComponent(campaignId)}/recipients`,
-      body,
-      'text/csv',
-    );
+    const body = countingFileStream(file, (progress) => bar.update(progress));
+    return await client.upload<IntakeResult>(path(campaignId, '/recipients'), body, 'text/csv');
   } finally {
     bar.stop();
   }
@@ -147,6 +143,11 @@ const withoutId = ({ id: _id, ...rest }: IntakeResult) => rest;
  * A campaign whose recipients did not arrive would sit running and empty, so it is cancelled and
  * the error says so; one whose every row was rejected likewise (exit 1, code no_recipients).
  */
+/**
+ * A campaign whose recipients did not arrive, or whose every row was rejected, would sit running
+ * and empty forever, so it is cancelled again and the error says so (exit 1; code no_recipients
+ * when the API took the upload but accepted no row).
+ */
 async function uploadOrWithdraw(ctx: ProducerContext, id: string, csv: string): Promise<IntakeResult> {
   const client = ctx.client();
   let upload: IntakeResult;
@@ -156,8 +157,8 @@ async function uploadOrWithdraw(ctx: ProducerContext, id: string, csv: string): 
     if (err instanceof CliError) throw await withdrawn(ctx, id, err);
     throw err;
   }
-  if (upload.accepted === 0 && upload.rejectedCount > 0) {
-    const err = new CliError(EXIT.api, 'no_recipients', `every row of ${csv} was rejected`, {
+  if (upload.accepted === 0) {
+    const err = new CliError(EXIT.api, 'no_recipients', `no row of ${csv} was accepted`, {
       details: upload.rejected.map((row) => ({
         field: `line ${row.line ?? row.index}`,
         code: row.code,
@@ -190,7 +191,6 @@ export const upload: Subcommand = {
     const parsed = parseArgs(args, { csv: 'string', json: 'boolean' }, UPLOAD_USAGE);
     const [id] = positionals(parsed, ['id'], UPLOAD_USAGE) as [string];
     const csv = required(parsed, 'csv', UPLOAD_USAGE);
-    csvSize(csv);
     const result = await uploadCsv(ctx.client(), id, csv, ctx.tty);
     if (parsed.booleans.has('json')) printJson(result);
     else printIntake(result);
