@@ -69,12 +69,7 @@ function csvSize(path: string): number {
 }
 
 /** Streams the CSV to POST /v1/campaigns/:id/recipients, with a bytes-and-rows bar on a terminal. */
-async function uploadCsv(
-  client: ApiClient,
-  campaignId: string,
-  file: string,
-  tty: boolean,
-): Promise<IntakeResult> {
+async function uploadCsv(client: ApiClient, campaignId: string, file: string, tty: boolean): Promise<IntakeResult> {
   const bar = uploadBar(csvSize(file), tty);
   try {
     const body = countingFileStream(file, (progress) => bar.update(progress));
