@@ -112,6 +112,35 @@ describe('CSV uploads and the rest of the API', () => {
     expect(results.filter((r) => r.status === 201).length).toBeGreaterThan(0);
   });
 
+  it('webhooks keep answering within 1 s while ten huge uploads stream as fast as they can', async () => {
+    async function* hugeRows(offset: number) {
+      yield 'number,name\n';
+      for (let start = 0; start < 30_000; start += 1_000) {
+        let chunk = '';
+        for (let i = start; i < start + 1_000; i++) chunk += `+3162${String(offset + i).padStart(7, '0')},n${i}\n`;
+        yield chunk;
+      }
+    }
+    const campaigns = await Promise.all(keys.map(newCampaign));
+    const uploads = keys.map((auth, i) => upload(auth, campaigns[i] as string, hugeRows(i * 100_000)));
+    const webhookTimes: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const answer = await timed(`${base}/webhooks/answer?attempt=${randomUUID()}&token=${TOKEN}`, { method: 'GET' });
+      expect(answer.status).toBe(200);
+      webhookTimes.push(answer.ms);
+      await sleep(100);
+    }
+    const results = await Promise.all(uploads);
+    console.log(
+      'huge: webhook ms max',
+      Math.max(...webhookTimes).toFixed(0),
+      results.map((r) => r.status),
+    );
+    expect(Math.max(...webhookTimes)).toBeLessThan(1_000);
+    expect(results.filter((r) => r.status === 201).length).toBeGreaterThan(0);
+    expect(results.every((r) => r.status === 201 || r.status === 429)).toBe(true);
+  });
+
   it('one key cannot hold every upload slot: its third concurrent upload is refused', async () => {
     const stop = { done: false };
     const auth = keys[0] as string;
