@@ -29,16 +29,8 @@ export type TryOutcome = 'delivered' | 'failed' | 'retry' | 'skipped';
  * `disableAfterMs` is disabled with that reason.
  */
 export async function tryDelivery(deps: ProcessorDeps, deliveryId: string): Promise<TryOutcome> {
-  const row = await deps.db
-    .selectFrom('webhook_deliveries as d')
-    .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
-    .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-    .select(['d.id', 'd.status', 'd.created_at', 'ev.id as event_id', 'ev.payload'])
-    .select(['e.id as endpoint_id', 'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_until'])
-    .select(['e.status as endpoint_status', 'e.deleted_at', 'e.failing_since'])
-    .where('d.id', '=', deliveryId)
-    .executeTakeFirst();
-  if (!row || row.status !== 'pending') return 'skipped';
+  const row = await loadDelivery(deps.db, deliveryId);
+  if (row?.status !== 'pending') return 'skipped';
   if (row.endpoint_status !== 'enabled' || row.deleted_at) {
     await finish(deps.db, deliveryId, 'failed', 'endpoint disabled or deleted');
     return 'failed';
@@ -51,7 +43,6 @@ export async function tryDelivery(deps: ProcessorDeps, deliveryId: string): Prom
   const startedAt = new Date();
   const result = await deps.sender.send(row.url, signatureHeaders(secrets, row.event_id, body, startedAt), body);
   await logTry(deps.db, deliveryId, startedAt, result);
-  const log = deps.logger.child({ deliveryId, endpointId: row.endpoint_id });
   if (result.statusCode !== null && result.statusCode >= 200 && result.statusCode < 300) {
     await deps.db.transaction().execute(async (trx) => {
       await finish(trx, deliveryId, 'delivered', null);
@@ -63,10 +54,33 @@ export async function tryDelivery(deps: ProcessorDeps, deliveryId: string): Prom
     });
     return 'delivered';
   }
-  if (result.statusCode === 410) {
+  return afterFailure(deps, row, result.statusCode, result.error);
+}
+
+function loadDelivery(db: Db, deliveryId: string) {
+  return db
+    .selectFrom('webhook_deliveries as d')
+    .innerJoin('webhook_events as ev', 'ev.id', 'd.event_id')
+    .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+    .select(['d.id', 'd.status', 'd.created_at', 'ev.id as event_id', 'ev.payload'])
+    .select(['e.id as endpoint_id', 'e.url', 'e.secret', 'e.previous_secret', 'e.previous_secret_until'])
+    .select(['e.status as endpoint_status', 'e.deleted_at', 'e.failing_since'])
+    .where('d.id', '=', deliveryId)
+    .executeTakeFirst();
+}
+
+/** A failed try: 410 disables; a long failing endpoint is disabled; an old delivery is given up; else retry. */
+async function afterFailure(
+  deps: ProcessorDeps,
+  row: { id: string; endpoint_id: string; created_at: Date },
+  statusCode: number | null,
+  error: string | null,
+): Promise<TryOutcome> {
+  const log = deps.logger.child({ deliveryId: row.id, endpointId: row.endpoint_id });
+  if (statusCode === 410) {
     log.warn('webhook receiver answered 410 Gone; endpoint disabled');
     await disableEndpoint(deps.db, row.endpoint_id, 'the receiver answered 410 Gone');
-    await finish(deps.db, deliveryId, 'failed', 'the receiver answered 410 Gone');
+    await finish(deps.db, row.id, 'failed', 'the receiver answered 410 Gone');
     return 'failed';
   }
   const failingSince = await markFailing(deps.db, row.endpoint_id);
@@ -75,19 +89,14 @@ export async function tryDelivery(deps: ProcessorDeps, deliveryId: string): Prom
     const reason = `every delivery failed for ${days} days (since ${failingSince.toISOString()})`;
     log.warn({ reason }, 'webhook endpoint disabled');
     await disableEndpoint(deps.db, row.endpoint_id, reason);
-    await finish(deps.db, deliveryId, 'failed', reason);
+    await finish(deps.db, row.id, 'failed', reason);
     return 'failed';
   }
   if (Date.now() - new Date(row.created_at).getTime() >= deps.rules.retryMaxAgeMs) {
-    await finish(
-      deps.db,
-      deliveryId,
-      'failed',
-      `gave up: still failing ${deps.rules.retryMaxAgeMs} ms after the event`,
-    );
+    await finish(deps.db, row.id, 'failed', `gave up: still failing ${deps.rules.retryMaxAgeMs} ms after the event`);
     return 'failed';
   }
-  log.debug({ statusCode: result.statusCode, error: result.error }, 'webhook delivery try failed; will retry');
+  log.debug({ statusCode, error }, 'webhook delivery try failed; will retry');
   return 'retry';
 }
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   createEndpointSchema,
   deliveryPageSchema,
@@ -7,85 +7,17 @@ import {
   endpointWithSecretSchema,
   rotatedSecretSchema,
 } from './endpoint-schema.ts';
+import {
+  answeredInputEventSchema,
+  callCompletedEventSchema,
+  campaignCompletedEventSchema,
+  reminderRunCompletedEventSchema,
+} from './event-schemas.ts';
 
 /**
  * OpenAPI for call results (issue 13): webhook endpoints and deliveries, the recording route,
  * the input callback, and the outbound event payloads as OpenAPI 3.1 `webhooks`.
  */
-
-const answer = z.object({ label: z.string().nullable(), digits: z.string().nullable() }).nullable();
-const metadata = z.record(z.string(), z.unknown()).meta({ description: "the campaign's or reminder's `metadata`" });
-const envelope = <T extends z.ZodType>(type: string, data: T) =>
-  z.object({
-    id: z.uuid().meta({ description: 'stable event id; also the webhook-id header, the same on every try' }),
-    type: z.literal(type),
-    timestamp: z.string().meta({ description: 'when the event was written (ISO 8601)' }),
-    data,
-  });
-
-export const callCompletedEventSchema = envelope(
-  'call.completed',
-  z.object({
-    attemptId: z.uuid(),
-    campaignId: z.uuid().nullable(),
-    reminderId: z.uuid().nullable(),
-    reminderRun: z.number().int().nullable(),
-    attemptNo: z.number().int(),
-    isLastAttempt: z.boolean().meta({ description: 'false when a retry of this recipient or run is scheduled' }),
-    number: z.string(),
-    outcome: z.string(),
-    durationSeconds: z.number().int().nullable(),
-    cost: z.string().nullable().meta({ description: 'EUR, decimal string' }),
-    answeredAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    answer,
-    recordingAvailable: z.boolean().meta({ description: 'GET /v1/calls/{attemptId}/recording serves it' }),
-    metadata,
-  }),
-);
-export const answeredInputEventSchema = envelope(
-  'call.answered_input',
-  z.object({
-    attemptId: z.uuid(),
-    campaignId: z.uuid().nullable(),
-    reminderId: z.uuid().nullable(),
-    reminderRun: z.number().int().nullable(),
-    attemptNo: z.number().int(),
-    number: z.string(),
-    sequence: z.number().int().meta({ description: '1 for the call’s first answer, 2 for the next, …' }),
-    label: z.string().nullable(),
-    digits: z.string().nullable(),
-    speech: z.object({ text: z.string(), confidence: z.number().nullable() }).nullable(),
-    timedOut: z.boolean(),
-    optOut: z.boolean().meta({ description: 'the number was added to the do-not-call list' }),
-    receivedAt: z.string(),
-    metadata,
-  }),
-);
-export const campaignCompletedEventSchema = envelope(
-  'campaign.completed',
-  z.object({
-    campaignId: z.uuid(),
-    name: z.string(),
-    completedAt: z.string(),
-    recipients: z.number().int(),
-    outcomes: z.record(z.string(), z.number().int()).meta({ description: 'recipients per final outcome' }),
-    answersByLabel: z.record(z.string(), z.number().int()),
-    metadata,
-  }),
-);
-export const reminderRunCompletedEventSchema = envelope(
-  'reminder.run.completed',
-  z.object({
-    reminderId: z.uuid(),
-    run: z.number().int().nullable(),
-    attempts: z.number().int(),
-    outcome: z.string(),
-    answer,
-    lastAttemptId: z.uuid(),
-    metadata,
-  }),
-);
 
 export const OUTBOUND_SCHEMAS = {
   CreateWebhookEndpoint: [createEndpointSchema, 'input'],
