@@ -5,7 +5,7 @@ import type { Db } from '../db/connect.ts';
 
 /** Outbound webhook deliveries have their own BullMQ queue: they never sit in front of a call. */
 export const DELIVERY_QUEUE = 'webhook-deliveries';
-export const DELIVERY_BACKOFF = 'webhook-jitter';
+const DELIVERY_BACKOFF = 'webhook-jitter';
 /**
  * Tries per job: effectively unbounded, because the give-up rule is the delivery's age
  * (WEBHOOK_RETRY_MAX_AGE_MS, 24 h), checked by the processor after every failed try.
@@ -46,7 +46,7 @@ export function deliveryBackoffMs(
 }
 
 /** A delivery's job id: its id, plus the replay count so a manual retry is a new job. */
-export const deliveryJobId = (deliveryId: string, replays: number) => `${deliveryId}_${replays}`;
+const deliveryJobId = (deliveryId: string, replays: number) => `${deliveryId}_${replays}`;
 
 /**
  * The outbox relay: deliveries written (in their change's transaction) but not yet in Redis are

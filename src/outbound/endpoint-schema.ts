@@ -45,14 +45,14 @@ export const rotatedSecretSchema = z.object({
 
 export const endpointPageSchema = z.object({ items: z.array(endpointViewSchema), nextCursor: z.string().nullable() });
 
-export const deliveryTrySchema = z.object({
+const deliveryTrySchema = z.object({
   at: isoTime,
   statusCode: z.number().int().nullable().meta({ description: 'null: no HTTP answer (timeout, refused, …)' }),
   latencyMs: z.number().int(),
   error: z.string().nullable(),
 });
 
-export const deliveryViewSchema = z.object({
+const deliveryViewSchema = z.object({
   id: z.uuid(),
   eventId: z.uuid().meta({ description: 'the webhook-id header, the same on every try and replay' }),
   eventType: eventType,

@@ -25,7 +25,7 @@ const label = z
   .max(64)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 
-export const responseAnswerSchema = z.strictObject({
+const responseAnswerSchema = z.strictObject({
   label,
   /** Reply NCCO that replaces the call's remaining NCCO once this answer is given. */
   ncco: nccoSchema.optional(),

@@ -18,7 +18,7 @@ export function answerUrl(base: WebhookBase, attemptId: string): string {
 }
 
 /** Where an `input` action without its own eventUrl sends its result (issue 13). */
-export function inputUrl(base: WebhookBase, attemptId: string): string {
+function inputUrl(base: WebhookBase, attemptId: string): string {
   return callbackUrl(base, '/webhooks/input', attemptId);
 }
 

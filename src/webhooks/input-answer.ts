@@ -10,7 +10,7 @@ import type { ParsedInput } from './input-payload.ts';
  * Said when an answer has no reply NCCO of its own (or the attempt is unknown): the gateway
  * needs an NCCO back, and a short sentence ends the call politely instead of in silence.
  */
-export const DEFAULT_REPLY_NCCO: readonly unknown[] = Object.freeze([
+const DEFAULT_REPLY_NCCO: readonly unknown[] = Object.freeze([
   { action: 'talk', text: 'Thank you. Goodbye.', language: 'en-GB' },
 ]);
 

@@ -32,7 +32,7 @@ const RESPONSES = {
   timeout: { label: 'no_answer', ncco: [{ action: 'talk', text: 'We will call you back.' }] },
 };
 
-export interface DemoReceiver {
+interface DemoReceiver {
   url: string;
   setSecret(secret: string): void;
   count(): number;
@@ -40,7 +40,7 @@ export interface DemoReceiver {
 }
 
 /** A customer's receiver on loopback: verifies each delivery with `standardwebhooks` and prints it. */
-export async function startDemoReceiver(say: Say): Promise<DemoReceiver> {
+async function startDemoReceiver(say: Say): Promise<DemoReceiver> {
   let verifier: Webhook | undefined;
   let received = 0;
   const server: Server = createServer(async (req, res) => {

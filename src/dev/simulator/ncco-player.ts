@@ -44,7 +44,7 @@ export async function playNcco(ctx: RunnerContext, call: SimCall, ncco: unknown)
 }
 
 /** The answer for a number's n-th input: the longest matching number suffix wins, else `defaultInput`. */
-export function inputFor(ctx: RunnerContext, to: string, index: number): SimInput {
+function inputFor(ctx: RunnerContext, to: string, index: number): SimInput {
   const options = ctx.options();
   let best: SimInput | SimInput[] | undefined;
   let bestLength = -1;

@@ -97,7 +97,7 @@ export class RecordingStore {
 }
 
 /** A short 440 Hz tone as 8 kHz 16-bit mono PCM WAV: a real, playable file of a few KB. */
-export function toneWav(seconds: number): Buffer {
+function toneWav(seconds: number): Buffer {
   const rate = 8000;
   const samples = Math.max(1, Math.round(rate * Math.min(Math.max(seconds, 0.1), 5)));
   const data = Buffer.alloc(samples * 2);
