@@ -42,7 +42,7 @@ describe('reconciliation asks the Redis event buffer before it redials', () => {
       REDIS_KEY_PREFIX: prefix,
       PUBLIC_URL: 'http://127.0.0.1:9',
       WEBHOOK_TOKEN: 'test-token-0123456789',
-      RECONCILE_GRACE_MS: '1000',
+      RECONCILE_GRACE_MS: '4000',
       FEEDER_INTERVAL_MS: '200',
       LOG_LEVEL: 'silent',
     });
@@ -109,5 +109,42 @@ describe('reconciliation asks the Redis event buffer before it redials', () => {
     expect(row.call_uuid).toBe(callUuid);
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(sent).toHaveLength(0);
+  });
+
+  it('after a Postgres outage the grace counts from its end: no redial until a grace after it', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_658_000_000 });
+    const recipient = await database.db
+      .selectFrom('recipients')
+      .selectAll()
+      .where('campaign_id', '=', campaignId)
+      .executeTakeFirstOrThrow();
+    await database.db
+      .updateTable('recipients')
+      .set({ status: 'queued', attempt_count: 1 })
+      .where('id', '=', recipient.id)
+      .execute();
+    // Dialed a minute ago, far past the 4 s grace; but a worker found Postgres down just now.
+    const attempt = await database.db
+      .insertInto('call_attempts')
+      .values({
+        campaign_id: campaignId,
+        recipient_id: recipient.id,
+        attempt_no: 1,
+        to_number: recipient.number,
+        status: 'dialing',
+        dial_started_at: sql`now() - interval '1 minute'`,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const redis = runtime.redis();
+    await redis.set(`${prefix}:dispatch:storage-down-at`, String(Date.now()), 'PX', 60_000);
+    await redis.quit();
+    const addedAt = Date.now();
+    await queue.add('call', { attemptId: attempt.id, v: 1 }, { jobId: attempt.id, priority: CAMPAIGN_PRIORITY });
+    await waitFor(async () => sent.some((r) => r.attemptId === attempt.id), 20_000, 'the redial');
+    const redial = sent.find((r) => r.attemptId === attempt.id);
+    expect(redial).toBeDefined();
+    // The redial waited a grace (4 s) after the outage was seen, not 0 s after a minute-old dial.
+    expect(Date.now() - addedAt).toBeGreaterThanOrEqual(3_500);
   });
 });

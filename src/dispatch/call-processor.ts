@@ -1,4 +1,5 @@
 import { type Job, Worker } from 'bullmq';
+import { isStorageUnavailable } from '../db/connect.ts';
 import type { CallJobData } from '../queue/jobs.ts';
 import { windowState } from '../shared/call-window.ts';
 import {
@@ -28,6 +29,21 @@ export type { CallProcessorDeps, JobResult } from './job-context.ts';
  * failure itself (transient: BullMQ retries with backoff).
  */
 export async function processCallJob(
+  deps: CallProcessorDeps,
+  job: Job<CallJobData>,
+  token: string | undefined,
+  worker: RateLimitable,
+): Promise<JobResult> {
+  try {
+    return await processLoaded(deps, job, token, worker);
+  } catch (thrown) {
+    // Remembered for reconciliation: the grace of an unconfirmed dial counts from the outage's end.
+    if (isStorageUnavailable(thrown)) await deps.pending?.noteStorageDown().catch(() => undefined);
+    throw thrown;
+  }
+}
+
+async function processLoaded(
   deps: CallProcessorDeps,
   job: Job<CallJobData>,
   token: string | undefined,
@@ -64,7 +80,7 @@ async function reconcile(ctx: JobContext): Promise<JobResult> {
   }
   if (evidence.events > 0) return 'reconciled';
   if (await evidenceInRedis(ctx)) return 'reconciled';
-  const waitMs = deps.reconcileGraceMs - (spec.dialingForMs ?? Number.POSITIVE_INFINITY);
+  const waitMs = deps.reconcileGraceMs - (await silentForMs(ctx));
   if (waitMs > 0) await delayJob(ctx, Date.now() + waitMs);
   if (spec.halt) {
     // No call was placed and the campaign stopped: settle without dialing.
@@ -78,6 +94,17 @@ async function reconcile(ctx: JobContext): Promise<JobResult> {
   ctx.log.warn('no trace of an unconfirmed dial after the grace period; redialing');
   // Asked again at the last moment: a webhook buffered during an outage may have arrived meanwhile.
   return dial(ctx, async () => !(await evidenceInRedis(ctx)) && reclaimForRedial(deps.db, spec.attemptId, seen));
+}
+
+/**
+ * How long the attempt has been silent in a way that counts toward the grace: since the dial
+ * started, but only since Postgres was last reachable again if an outage came in between
+ * (webhooks answered 5xx meanwhile arrive again later, once Postgres takes them).
+ */
+async function silentForMs(ctx: JobContext): Promise<number> {
+  const sinceDial = ctx.spec.dialingForMs ?? Number.POSITIVE_INFINITY;
+  const sinceOutage = await ctx.deps.pending?.storageDownAgoMs().catch(() => undefined);
+  return sinceOutage === undefined ? sinceDial : Math.min(sinceDial, sinceOutage);
 }
 
 /**

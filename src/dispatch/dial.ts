@@ -104,7 +104,9 @@ async function storeCallUuid(ctx: JobContext, uuid: string, conversationUuid: st
     try {
       return await markStarted(ctx.deps.db, ctx.spec.attemptId, uuid, conversationUuid);
     } catch (err) {
-      if (!isStorageUnavailable(err) || Date.now() > deadline) throw err;
+      if (!isStorageUnavailable(err)) throw err;
+      await ctx.deps.pending?.noteStorageDown().catch(() => undefined);
+      if (Date.now() > deadline) throw err;
       await new Promise((resolve) => setTimeout(resolve, 1_000));
     }
   }

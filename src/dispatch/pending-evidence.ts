@@ -12,6 +12,10 @@ export interface PendingEvidence {
   forgetUuid(attemptId: string): Promise<void>;
   /** A kept uuid (or one named by a buffered webhook), and how many buffered webhooks name the attempt. */
   find(attemptId: string): Promise<{ callUuid: string | null; conversationUuid: string | null; events: number }>;
+  /** A worker found Postgres unreachable just now (shared by every worker). */
+  noteStorageDown(): Promise<void>;
+  /** How long ago a worker last found Postgres unreachable, ms; undefined when none did lately. */
+  storageDownAgoMs(): Promise<number | undefined>;
 }
 
 // A kept uuid outlives any outage we expect to ride out; reconcile stores and forgets it sooner.
@@ -19,8 +23,12 @@ const KEPT_UUID_TTL_MS = 7 * 24 * 3_600_000;
 // The event buffer is read in pages; its size is bounded (EVENT_BUFFER_MAX), and only a redial reads it.
 const BUFFER_PAGE = 1_000;
 
+// Outages are remembered for a day: longer than any grace, shorter than Redis clutter.
+const STORAGE_DOWN_TTL_MS = 24 * 3_600_000;
+
 export function createPendingEvidence(redis: Redis, keyPrefix: string): PendingEvidence {
   const uuidKey = (attemptId: string) => `${keyPrefix}:dispatch:created-uuid:${attemptId}`;
+  const storageDownKey = `${keyPrefix}:dispatch:storage-down-at`;
   const bufferKey = bufferedEventsKey(keyPrefix);
   return {
     async keepUuid(attemptId, uuid, conversationUuid) {
@@ -29,6 +37,13 @@ export function createPendingEvidence(redis: Redis, keyPrefix: string): PendingE
     },
     async forgetUuid(attemptId) {
       await redis.del(uuidKey(attemptId));
+    },
+    async noteStorageDown() {
+      await redis.set(storageDownKey, String(Date.now()), 'PX', STORAGE_DOWN_TTL_MS);
+    },
+    async storageDownAgoMs() {
+      const at = Number(await redis.get(storageDownKey));
+      return at > 0 ? Math.max(0, Date.now() - at) : undefined;
     },
     async find(attemptId) {
       const kept = await redis.get(uuidKey(attemptId));
