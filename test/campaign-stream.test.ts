@@ -77,6 +77,11 @@ describe('GET /v1/campaigns/:id/stream (server-sent events over real HTTP)', () 
     expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
     expect(snapshots[0]).toMatchObject({ id, status: 'running', callsPerSecond: 0, callsPerSecondCap: 7 });
     expect(snapshots[0]).toHaveProperty('report.recipients.total', 1);
+    // The same pace GET /v1/campaigns/:id gives (issue 12): a running campaign has an estimated finish.
+    expect(snapshots[0]).toHaveProperty('dispatch.share');
+    expect(
+      Date.parse((snapshots[0] as { dispatch: { estimatedFinishAt: string } }).dispatch.estimatedFinishAt),
+    ).toBeGreaterThan(0);
     expect(snapshots.at(-1)).toMatchObject({ status: 'cancelled' });
     expect(events.at(-1)).toEqual({ name: 'end', data: { reason: 'finished' } });
   });

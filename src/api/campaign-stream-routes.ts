@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FastifyInstance } from 'fastify';
 import { countRecipientsByStatus, findCampaign } from '../campaigns/campaign-repository.ts';
 import { toCampaignDetail } from '../campaigns/campaign-view.ts';
+import { campaignPace } from '../reports/campaign-pace.ts';
 import { summarizeCampaign } from '../reports/campaign-summary.ts';
 import { countDialedSince, DialRate } from '../reports/dial-rate.ts';
 import { AppError, coerceError } from '../shared/errors.ts';
@@ -86,10 +87,13 @@ async function campaignSnapshot(deps: ApiDeps, apiKeyId: string, id: string, sin
     summarizeCampaign(deps.db, id),
     countDialedSince(deps.db, id, since),
   ]);
+  const remaining = recipients.pending + recipients.queued;
+  const dispatch = await campaignPace(deps.db, campaign, remaining, deps.config.callsPerSecond);
   const now = Date.now();
   return {
     ...toCampaignDetail(campaign, recipients),
     report,
+    dispatch,
     at: new Date(now).toISOString(),
     callsPerSecond: rate.add({ atMs: now, dialed }),
     callsPerSecondCap: deps.config.callsPerSecond,
@@ -106,7 +110,7 @@ export function campaignStreamPaths(): Record<string, unknown> {
     '/v1/campaigns/{id}/stream': {
       get: {
         summary: 'Live campaign updates as server-sent events',
-        description: `About once a second an \`event: campaign\` whose data is the campaign as GET /v1/campaigns/{id} answers it (with \`report\`), plus \`at\`, \`callsPerSecond\` (dials per second over the last ~5 s) and \`callsPerSecondCap\` (the configured CALLS_PER_SECOND). Ends with \`event: end\` (reason \`finished\` once the campaign is completed or cancelled, \`reconnect\` after ${STREAM_MAX_MS / 60_000} minutes). At most ${STREAMS_PER_KEY_MAX} open streams per API key. Needs the Authorization header, so browsers read it with fetch(), not EventSource.`,
+        description: `About once a second an \`event: campaign\` whose data is the campaign as GET /v1/campaigns/{id} answers it (with \`report\` and \`dispatch\`: share, estimatedFinishAt), plus \`at\`, \`callsPerSecond\` (dials per second over the last ~5 s) and \`callsPerSecondCap\` (the configured CALLS_PER_SECOND). Ends with \`event: end\` (reason \`finished\` once the campaign is completed or cancelled, \`reconnect\` after ${STREAM_MAX_MS / 60_000} minutes). At most ${STREAMS_PER_KEY_MAX} open streams per API key. Needs the Authorization header, so browsers read it with fetch(), not EventSource.`,
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }],
         responses: {
           '200': { description: 'the event stream', content: { 'text/event-stream': { schema: { type: 'string' } } } },

@@ -40,6 +40,25 @@ export function parseNcco(text) {
   }
 }
 
+/** The optional `responses` text: empty means none; a JSON syntax error is reported at its field. */
+export function parseResponses(text) {
+  if (!text.trim()) return { responses: undefined };
+  try {
+    return { responses: JSON.parse(text) };
+  } catch (err) {
+    return { error: `Not valid JSON: ${err.message}` };
+  }
+}
+
+/** Labels for the answers of the NCCO's `input` actions (issue 13), e.g. {"1": {"label": "confirmed"}}. */
+export function ResponsesEditor({ value, onInput, error, id = 'responses' }) {
+  return html`<${Field} id=${id} label="Answer labels (responses JSON, optional)" error=${error}
+    hint='Keys are pressed digits, "timeout" or "other": {"1": {"label": "confirmed"}, "timeout": {"label": "no_answer"}}'>
+    ${(props) => html`<textarea ...${props} class="code" rows="4" spellcheck="false" value=${value}
+      onInput=${(e) => onInput(e.currentTarget.value)}></textarea>`}
+  <//>`;
+}
+
 export function NccoEditor({ value, onInput, error, id = 'ncco' }) {
   return html`<${Field} id=${id} label="NCCO (JSON)" error=${error}
     hint="An array of Vonage NCCO actions; {{column}} placeholders take the CSV's extra columns.">

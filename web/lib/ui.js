@@ -31,7 +31,7 @@ export function BarChart({ title, counts, empty = 'Nothing yet' }) {
     ${entries.length === 0 && html`<p class="muted">${empty}</p>`}
     <ul>
       ${entries.map(
-        ([name, n]) => html`<li key=${name}>
+        ([name, n]) => html`<li key=${name} data-name=${name} data-count=${n}>
           <span class="bar-name">${name}</span>
           <span class="bar-track"><span class=${`bar-fill tone-${name}`} style=${`width:${(n / max) * 100}%`}></span></span>
           <span class="bar-value">${n}${total > 0 ? ` (${Math.round((n / total) * 100)} %)` : ''}</span>
@@ -65,5 +65,24 @@ export function etaSeconds(remaining, callsPerSecond) {
   if (!callsPerSecond || callsPerSecond <= 0) return null;
   return remaining / callsPerSecond;
 }
+
+/**
+ * The ETA of a running campaign: the API's calling-window-aware `dispatch.estimatedFinishAt` when
+ * it gives one (issue 12), else remaining ÷ the page's own calls/s. `source` says which.
+ */
+export function campaignEta(campaign, callsPerSecond, now = Date.now()) {
+  if (campaign.status !== 'running') return { seconds: null, source: null, at: null };
+  const at = campaign.dispatch?.estimatedFinishAt ?? null;
+  if (at) return { seconds: Math.max(0, (Date.parse(at) - now) / 1000), source: 'api', at };
+  const remaining = campaign.report?.recipients.remaining;
+  if (remaining === undefined) return { seconds: null, source: null, at: null };
+  return { seconds: etaSeconds(remaining, callsPerSecond), source: 'page', at: null };
+}
+
+/** The campaign's share of the rate (API `dispatch.share`, 0–1) as "42 %"; – when unknown. */
+export const formatShare = (campaign) => {
+  const share = campaign.dispatch?.share;
+  return typeof share === 'number' ? `${Math.round(share * 100)} %` : '–';
+};
 
 export const formatTime = (iso) => (iso ? new Date(iso).toLocaleString() : '–');

@@ -21,7 +21,26 @@ const PAGE_SIZE = 25;
 const labelOf = (a) => a.label ?? a.answer?.label ?? a.answerLabel ?? null;
 
 /** GET /v1/campaigns/:id/calls with filters, paged through the API's cursors (a stack for "previous"). */
-export function AttemptsTable({ campaignId, refreshKey }) {
+/** The labels a campaign's `responses` can give (`timeout`/`other` default to their key), sorted. */
+export function responseLabels(responses) {
+  if (!responses || typeof responses !== 'object') return [];
+  const labels = Object.entries(responses).map(([key, answer]) => answer?.label ?? key);
+  return [...new Set(labels)].sort();
+}
+
+/** A choice of the campaign's labels when it has `responses`, else free text. */
+function LabelFilter({ value, labels, onChange }) {
+  if (labels.length === 0)
+    return html`<label>Label <input type="search" value=${value} onInput=${(e) => onChange(e.currentTarget.value)} /></label>`;
+  return html`<label>Label
+    <select value=${value} onChange=${(e) => onChange(e.currentTarget.value)}>
+      <option value="">any</option>
+      ${labels.map((l) => html`<option value=${l}>${l}</option>`)}
+    </select>
+  </label>`;
+}
+
+export function AttemptsTable({ campaignId, refreshKey, labels = [] }) {
   const [filters, setFilters] = useState({ outcome: '', number: '', label: '' });
   const [applied, setApplied] = useState(filters);
   const [cursors, setCursors] = useState([undefined]);
@@ -63,8 +82,7 @@ export function AttemptsTable({ campaignId, refreshKey }) {
       </label>
       <label>Number <input type="search" value=${filters.number} inputmode="tel"
         onInput=${(e) => setFilters({ ...filters, number: e.currentTarget.value })} /></label>
-      <label>Label <input type="search" value=${filters.label}
-        onInput=${(e) => setFilters({ ...filters, label: e.currentTarget.value })} /></label>
+      <${LabelFilter} value=${filters.label} labels=${labels} onChange=${(label) => setFilters({ ...filters, label })} />
       <button type="submit">Filter</button>
     </form>
     <${ErrorNote} error=${error} />

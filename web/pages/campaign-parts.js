@@ -1,6 +1,6 @@
 import { html } from '../lib/html.js';
 import { RateChart } from '../lib/live-chart.js';
-import { BarChart, etaSeconds, formatDuration, formatTime, ProgressBar } from '../lib/ui.js';
+import { BarChart, campaignEta, formatDuration, formatShare, formatTime, ProgressBar } from '../lib/ui.js';
 
 /**
  * Answer labels per label name, wherever the report carries them (issue 13): `labels`,
@@ -16,14 +16,16 @@ function labelCounts(report) {
 /** Progress, the numbers, the rate chart and the breakdowns of one stream snapshot. */
 export function Summary({ campaign, samples }) {
   const report = campaign.report;
-  const eta = campaign.status === 'running' ? etaSeconds(report.recipients.remaining, campaign.callsPerSecond) : null;
+  const eta = campaignEta(campaign, campaign.callsPerSecond);
   const labels = labelCounts(report);
   return html`<div class="summary">
       <${ProgressBar} value=${report.recipients.progressPercent} label="Campaign progress" />
       <dl class="stats">
         <div><dt>Recipients</dt><dd data-stat="finished">${report.recipients.finished} / ${report.recipients.total} finished</dd></div>
         <div><dt>Calls/s</dt><dd data-stat="rate">${campaign.callsPerSecond} (cap ${campaign.callsPerSecondCap})</dd></div>
-        <div><dt>ETA</dt><dd>${campaign.status === 'running' ? formatDuration(eta) : '–'}</dd></div>
+        <div><dt>ETA</dt><dd data-stat="eta" data-eta-source=${eta.source ?? undefined}
+          title=${eta.at ? `estimated finish ${formatTime(eta.at)}` : undefined}>${eta.source ? formatDuration(eta.seconds) : '–'}</dd></div>
+        <div><dt>Share of rate</dt><dd data-stat="share">${formatShare(campaign)}</dd></div>
         <div><dt>Answer rate</dt><dd>${report.answerRate === null ? '–' : `${Math.round(report.answerRate * 100)} %`}</dd></div>
         <div><dt>Talk time</dt><dd>${formatDuration(report.talkSeconds.total)}</dd></div>
         <div><dt>Cost</dt><dd>€ ${report.totalCost}</dd></div>

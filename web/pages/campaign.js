@@ -4,7 +4,7 @@ import { AddRecipients } from '../lib/csv-upload.js';
 import { html } from '../lib/html.js';
 import { followCampaign } from '../lib/stream.js';
 import { ErrorNote, StatusBadge } from '../lib/ui.js';
-import { AttemptsTable } from './campaign-attempts.js';
+import { AttemptsTable, responseLabels } from './campaign-attempts.js';
 import { Settings, Summary } from './campaign-parts.js';
 
 // Re-read the attempts table this often while the campaign runs (the issue's bound for live data); the stream is every second.
@@ -99,7 +99,7 @@ export function CampaignPage({ id }) {
     <p class="sr-only" aria-live="polite" aria-atomic="true" data-announce>${milestone(campaign)}</p>
     <${Summary} campaign=${campaign} samples=${samples} />
     <${AddRecipients} campaignId=${id} disabled=${!open} onDone=${() => setRefreshKey((n) => n + 1)} />
-    <${AttemptsTable} campaignId=${id} refreshKey=${refreshKey} />
+    <${AttemptsTable} campaignId=${id} refreshKey=${refreshKey} labels=${responseLabels(campaign.responses)} />
     <${Settings} campaign=${campaign} />
   </section>`;
 }

@@ -1,7 +1,15 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, query } from '../lib/api.js';
 import { html } from '../lib/html.js';
-import { ErrorNote, etaSeconds, formatDuration, ProgressBar, StatusBadge } from '../lib/ui.js';
+import {
+  campaignEta,
+  ErrorNote,
+  formatDuration,
+  formatShare,
+  formatTime,
+  ProgressBar,
+  StatusBadge,
+} from '../lib/ui.js';
 
 // The list is polled (one stream per row would be one connection per campaign); 2 s is the issue's bound.
 const POLL_MS = 2_000;
@@ -87,10 +95,10 @@ export function CampaignsPage() {
       <table class="campaigns">
         <caption class="sr-only">Your campaigns, newest first; refreshed every 2 seconds</caption>
         <thead><tr><th scope="col">Name</th><th scope="col">Status</th><th scope="col">Progress</th>
-          <th scope="col">Calls/s</th><th scope="col">ETA</th><th scope="col">Recipients</th></tr></thead>
+          <th scope="col">Calls/s</th><th scope="col">ETA</th><th scope="col">Share</th><th scope="col">Recipients</th></tr></thead>
         <tbody>
           ${shown.map((c) => html`<${CampaignRow} key=${c.id} campaign=${c} />`)}
-          ${shown.length === 0 && html`<tr><td colspan="6" class="muted">No campaigns${pages.length ? ' match the filters' : ' yet'}.</td></tr>`}
+          ${shown.length === 0 && html`<tr><td colspan="7" class="muted">No campaigns${pages.length ? ' match the filters' : ' yet'}.</td></tr>`}
         </tbody>
       </table>
     </div>
@@ -101,12 +109,15 @@ export function CampaignsPage() {
 function CampaignRow({ campaign: c }) {
   const report = c.report;
   const running = c.status === 'running';
+  const eta = report ? campaignEta(c, c.callsPerSecond) : { source: null };
   return html`<tr data-campaign=${c.id}>
     <th scope="row"><a href=${`#/campaigns/${c.id}`}>${c.name}</a></th>
     <td><${StatusBadge} status=${c.status} /></td>
     <td><${ProgressBar} value=${report?.recipients.progressPercent ?? 0} label=${`Progress of ${c.name}`} /></td>
     <td>${running && c.callsPerSecond !== undefined ? c.callsPerSecond : '–'}</td>
-    <td>${running && report ? formatDuration(etaSeconds(report.recipients.remaining, c.callsPerSecond)) : '–'}</td>
+    <td data-eta-source=${eta.source ?? undefined} title=${eta.at ? `estimated finish ${formatTime(eta.at)}` : undefined}>
+      ${eta.source ? formatDuration(eta.seconds) : '–'}</td>
+    <td>${running ? formatShare(c) : '–'}</td>
     <td>${report ? `${report.recipients.finished} / ${report.recipients.total}` : c.recipientCount}</td>
   </tr>`;
 }

@@ -4,6 +4,8 @@ import {
   errorsByControl,
   NccoEditor,
   parseNcco,
+  parseResponses,
+  ResponsesEditor,
   RetryFields,
   SAMPLE_NCCO,
   WindowFields,
@@ -21,6 +23,7 @@ const CONTROLS = {
   timezone: 'timezone',
   startAt: 'start',
   ncco: 'ncco',
+  responses: 'responses',
   callWindow: 'window',
   retry: 'retry',
 };
@@ -31,15 +34,17 @@ const initial = {
   timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
   start: '',
   ncco: SAMPLE_NCCO,
+  responses: '',
   window: { enabled: false, start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5] },
   retry: { maxAttempts: 3, delaySeconds: 900, retryOn: ['busy', 'unanswered', 'timeout'] },
 };
 
-function campaignBody(form, ncco) {
+function campaignBody(form, ncco, responses) {
   return {
     name: form.name,
     from: form.from,
     ncco,
+    ...(responses && { responses }),
     timezone: form.timezone,
     ...(form.start && { startAt: new Date(form.start).toISOString() }),
     ...(form.window.enabled && { callWindow: windowBody(form.window) }),
@@ -62,11 +67,12 @@ export function NewCampaignPage() {
     event.preventDefault();
     setFailure(null);
     const { ncco, error } = parseNcco(form.ncco);
-    if (error) return setErrors({ ncco: error });
+    const parsed = parseResponses(form.responses);
+    if (error || parsed.error) return setErrors({ ncco: error, responses: parsed.error });
     setErrors({});
     setBusy(true);
     try {
-      const created = await api('/campaigns', { method: 'POST', body: campaignBody(form, ncco) });
+      const created = await api('/campaigns', { method: 'POST', body: campaignBody(form, ncco, parsed.responses) });
       setCreatedId(created.id);
       if (file) {
         setProgress({ loaded: 0, total: file.size });
@@ -101,6 +107,7 @@ export function NewCampaignPage() {
         ${(props) => html`<input ...${props} type="file" accept=".csv,text/csv" onChange=${(e) => setFile(e.currentTarget.files[0] ?? null)} />`}
       <//>
       <${NccoEditor} value=${form.ncco} error=${errors.ncco} onInput=${(ncco) => set({ ncco })} />
+      <${ResponsesEditor} value=${form.responses} error=${errors.responses} onInput=${(responses) => set({ responses })} />
       <${TestCall} from=${form.from} ncco=${form.ncco} />
       <div class="row">
         ${text('timezone', 'Time zone', 'timezone', { hint: 'IANA name, e.g. Europe/Amsterdam' })}
