@@ -36,8 +36,8 @@ describe('conversation names per API key', () => {
     expect(mine).not.toBe(theirs);
     expect(mine).not.toBe('sales-room');
     const spec = await loadDialSpec(h.database.db, attempts.mine);
-    expect((spec?.ncco as Array<{ name?: string }>)[0]?.name).toBe(mine);
+    expect(((spec?.ncco ?? []) as Array<{ name?: string }>)[0]?.name).toBe(mine);
     const other = await loadDialSpec(h.database.db, attempts.theirs);
-    expect((other?.ncco as Array<{ name?: string }>)[0]?.name).toBe(theirs);
+    expect(((other?.ncco ?? []) as Array<{ name?: string }>)[0]?.name).toBe(theirs);
   });
 });

@@ -39,7 +39,9 @@ describe('reminder scan plans', () => {
       query: { kind: 'RawNode' } as never,
       queryId: { queryId: 'explain' },
     });
-    return nodes((explained.rows[0]?.['QUERY PLAN'][0] as { Plan: PlanNode }).Plan);
+    const plan = explained.rows[0]?.['QUERY PLAN'][0];
+    if (!plan) throw new Error('EXPLAIN returned no plan');
+    return nodes(plan.Plan);
   };
 
   it('the next-run scan reads active recurrences through an index, never a scan of every reminder', async () => {
