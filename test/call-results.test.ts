@@ -37,6 +37,7 @@ describe('call answers and recordings (simulator → API → worker over real HT
         '3': { timeout: true },
         '4': { speech: 'yes please', confidence: 0.82 },
         '9': { dtmf: '9' },
+        '5': [{ dtmf: '1' }, { dtmf: '2' }],
       },
     });
     owner = await h.newKey('owner');
@@ -137,6 +138,41 @@ describe('call answers and recordings (simulator → API → worker over real HT
     });
     expect(((await again.json()) as { rejected: { code: string }[] }).rejected).toEqual([
       expect.objectContaining({ code: 'suppressed_number' }),
+    ]);
+  });
+
+  it('stores every answer of a call that asks twice, in order, and reports the latest', async () => {
+    const created = await h.call('/v1/campaigns', owner.authorization, {
+      body: {
+        name: 'Asks twice',
+        from: '+31201234567',
+        ncco: NCCO.slice(1),
+        responses: {
+          '1': { label: 'confirmed', ncco: [{ action: 'talk', text: 'Sure? Press 2 to cancel.' }, NCCO[2]] },
+          '2': { label: 'cancelled' },
+        },
+        retry: { maxAttempts: 1 },
+        recipients: [{ number: '+31612345005', data: { name: 'Fay' } }],
+      },
+    });
+    const { id } = (await created.json()) as { id: string };
+    const rows = await waitFor(
+      async () => {
+        const inputs = await h.database.db
+          .selectFrom('call_inputs as i')
+          .innerJoin('call_attempts as a', 'a.id', 'i.attempt_id')
+          .select(['i.seq', 'i.digits', 'i.label', 'a.answer_label'])
+          .where('a.campaign_id', '=', id)
+          .orderBy('i.seq')
+          .execute();
+        return inputs.length === 2 && inputs;
+      },
+      15_000,
+      'two answers of one call',
+    );
+    expect(rows).toEqual([
+      { seq: 1, digits: '1', label: 'confirmed', answer_label: 'cancelled' },
+      { seq: 2, digits: '2', label: 'cancelled', answer_label: 'cancelled' },
     ]);
   });
 
