@@ -1,5 +1,5 @@
 import { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
 import type { Db } from '../db/connect.ts';
 import { coerceError } from '../shared/errors.ts';
 import type { Logger } from '../shared/logger.ts';
@@ -28,7 +28,7 @@ export interface DeliverySettings extends DeliveryRules {
 export interface DeliveryWorkerDeps {
   db: Db;
   /** New Redis connections (the worker blocks on one; the queue uses another). */
-  redis: () => Redis;
+  redis: (options?: RedisOptions) => Redis;
   keyPrefix: string;
   logger: Logger;
   settings: DeliverySettings;
@@ -47,7 +47,9 @@ export interface RunningDeliveries {
 export function startDeliveries(deps: DeliveryWorkerDeps): RunningDeliveries {
   const { settings } = deps;
   const logger = deps.logger.child({ component: 'webhook-deliveries' });
-  const queue = createDeliveryQueue(deps.redis(), deps.keyPrefix);
+  // Fail fast while Redis is down: the relay holds the outbox rows locked during addBulk, and a
+  // queued command would keep that transaction (and a pool connection) open for the outage.
+  const queue = createDeliveryQueue(deps.redis({ enableOfflineQueue: false }), deps.keyPrefix);
   const sender = createSender({ allowPrivateTargets: settings.allowPrivateTargets, timeoutMs: settings.timeoutMs });
   const processor = { db: deps.db, sender, logger, rules: settings };
   const worker = new Worker<DeliveryJobData>(

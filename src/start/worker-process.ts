@@ -116,7 +116,7 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
   // Outbound webhooks: outbox relay + delivery worker on their own queue and concurrency.
   const deliveries = startDeliveries({
     db: runtime.db,
-    redis: () => runtime.redis(),
+    redis: (options) => runtime.redis(options),
     keyPrefix: config.redisKeyPrefix,
     logger,
     settings: config.outboundWebhooks,
