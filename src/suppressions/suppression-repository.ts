@@ -59,6 +59,13 @@ export async function addSuppressions(
   if (numbers.length === 0) return { added: 0, withdrawnAttempts: [] };
   // Until this commits, no worker confirms a send for this key (its last check waits, then sees the numbers).
   await lockSuppressionsOf(trx, apiKeyId);
+  // The feeder queues each campaign's batches under the campaign's advisory lock (as pause waits
+  // for it): a batch in flight commits first, and the statements below, each with a snapshot
+  // taken after it, withdraw what it queued. Ordered by id so two suppressions never deadlock.
+  await sql`
+    select pg_advisory_xact_lock(hashtext(id::text)) from (
+      select id from campaigns where api_key_id = ${apiKeyId} and status in ('running', 'paused') order by id
+    ) as open_campaigns`.execute(trx);
   const added = await sql<{ number: string }>`
     insert into suppressions (api_key_id, number)
     select ${apiKeyId}::uuid, n from unnest(${sql.val(numbers)}::text[]) as n
