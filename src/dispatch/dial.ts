@@ -1,6 +1,7 @@
 import { isStorageUnavailable } from '../db/connect.ts';
 import type { CreateCallRequest } from '../gateway/types.ts';
 import { coerceError } from '../shared/errors.ts';
+import { createCallTimer } from '../shared/metrics.ts';
 import { answerUrl, eventUrl, withOwnInputUrls } from '../shared/webhook-urls.ts';
 import { claimStamp, markStarted, releaseClaim, returnToPending } from './attempt-claims.ts';
 import { handleFailure } from './dial-failure.ts';
@@ -25,6 +26,8 @@ export async function dial(ctx: JobContext, claim: () => Promise<boolean>): Prom
     if (claimed) claimedAt = await claimStamp(deps.db, spec.attemptId);
     return claimed;
   };
+  // Metrics: limiter wait from here to departure, spacing, status, 429s, reminder lateness.
+  const departure = createCallTimer(spec.kind, spec.dueAt);
   // The guard may hold a claimed attempt for long (a Redis outage blocks it); meanwhile the
   // campaign may have stopped, the number been suppressed, or a stalled copy of this job have
   // found the attempt unconfirmed past the grace and re-claimed it.
@@ -33,7 +36,7 @@ export async function dial(ctx: JobContext, claim: () => Promise<boolean>): Prom
     const check = await confirmSend(deps.db, spec.attemptId, claimedAt).catch((thrown: unknown) => {
       throw new NotSentError(`check before sending failed: ${coerceError(thrown).message}`, { cause: thrown });
     });
-    if (check.sent) return deps.gateway.createCall(request);
+    if (check.sent) return departure.send(() => deps.gateway.createCall(request));
     refusal = check.refusal;
     return undefined;
   };
