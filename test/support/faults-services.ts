@@ -81,8 +81,11 @@ export async function startOutageProxy(targetPort: number): Promise<OutageProxy>
   const port = await freePort();
   const sockets = new Set<Socket>();
   let server: Server | undefined;
+  // Listening already is a no-op: a second server on the port would fail and must not replace
+  // (and so leak) the one that listens.
   const listen = () =>
     new Promise<void>((resolve, reject) => {
+      if (server) return resolve();
       const next = createServer((client) => {
         const upstream = connect(targetPort, '127.0.0.1');
         for (const socket of [client, upstream]) {
@@ -96,8 +99,10 @@ export async function startOutageProxy(targetPort: number): Promise<OutageProxy>
         client.pipe(upstream).pipe(client);
       });
       next.once('error', reject);
-      next.listen(port, '127.0.0.1', () => resolve());
-      server = next;
+      next.listen(port, '127.0.0.1', () => {
+        server = next;
+        resolve();
+      });
     });
   const cut = async () => {
     const closing = server;
