@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { createApiKey } from '../src/keys/api-keys.ts';
-import { type Browser, hasChromium, launchBrowser, screenshot } from './support/browser.ts';
+import { type Browser, expectVisible, hasChromium, launchBrowser, screenshot } from './support/browser.ts';
 import { type Pipeline, startPipeline } from './support/pipeline-harness.ts';
 import { waitFor } from './support/wait-for.ts';
 import { acceptedByNumber, createCalls } from './support/worker-processes.ts';
@@ -20,27 +20,6 @@ const EXPECTED_FAILURES = new Set(['401 GET /v1/campaigns', '400 POST /v1/campai
 // Added on the campaign page while it is paused.
 const extra = ['+31612100001', '+31612100002', '+31612100003'];
 const TOTAL = RECIPIENTS + extra.length;
-
-// The answers campaign: the simulated callee presses 1, 2 or nothing by number (inputsByNumber suffixes).
-const ANSWERS = [
-  { number: '+31612400001', input: { dtmf: '1' }, label: 'confirmed' },
-  { number: '+31612400002', input: { dtmf: '1' }, label: 'confirmed' },
-  { number: '+31612400003', input: { dtmf: '1' }, label: 'confirmed' },
-  { number: '+31612400004', input: { dtmf: '2' }, label: 'cancelled' },
-  { number: '+31612400005', input: { dtmf: '2' }, label: 'cancelled' },
-  { number: '+31612400006', input: { timeout: true }, label: 'no_answer' },
-] as const;
-const ANSWER_NCCO = [
-  { action: 'talk', text: 'Press 1 to confirm, 2 to cancel.', bargeIn: true },
-  { action: 'input', type: ['dtmf'], dtmf: { maxDigits: 1, timeOut: 5 } },
-];
-const RESPONSES = {
-  '1': { label: 'confirmed', ncco: [{ action: 'talk', text: 'Thank you.' }] },
-  '2': { label: 'cancelled' },
-  timeout: { label: 'no_answer' },
-};
-const countsOf = (labels: readonly string[]) =>
-  Object.fromEntries([...new Set(labels)].map((l) => [l, labels.filter((x) => x === l).length]));
 
 if (!hasChromium)
   console.log('dashboard browser tests skipped: /usr/bin/chromium is absent (apt-get install chromium)');
@@ -60,19 +39,24 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     pipeline.startWorkers(2);
     browser = await launchBrowser();
     page = browser.page;
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (error) => scriptErrors.push(error.message));
-    page.on('console', (message) => {
+    watchErrors(page, '');
+  });
+
+  /** Collects a tab's script errors and unexpected error answers for the last test. */
+  function watchErrors(tab: Page, prefix: string): void {
+    tab.setDefaultTimeout(15_000);
+    tab.on('pageerror', (error) => scriptErrors.push(`${prefix}${error.message}`));
+    tab.on('console', (message) => {
       // Failed requests are checked by status below, with the URL the console line lacks.
       if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
-        scriptErrors.push(message.text());
+        scriptErrors.push(`${prefix}${message.text()}`);
       }
     });
-    page.on('response', (response) => {
+    tab.on('response', (response) => {
       const request = `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`;
-      if (response.status() >= 400 && !EXPECTED_FAILURES.has(request)) scriptErrors.push(request);
+      if (response.status() >= 400 && !EXPECTED_FAILURES.has(request)) scriptErrors.push(`${prefix}${request}`);
     });
-  });
+  }
   afterAll(async () => {
     await browser?.close();
     await pipeline?.close();
@@ -265,64 +249,6 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
     await expectVisible(page.getByText('No numbers match'));
   });
 
-  it('labels answers of a campaign with responses: the breakdown counts them and the attempts filter by label', async () => {
-    keepScreenshotOnFailure('answers');
-    pipeline.simulator.configure({
-      inputsByNumber: Object.fromEntries(ANSWERS.map((a) => [a.number.slice(3), a.input])),
-    });
-    await page.getByRole('link', { name: 'New campaign' }).first().click();
-    await page.getByLabel('Name', { exact: true }).fill('Appointments');
-    await page.getByLabel('Caller id (from)').fill('+31201234567');
-    await page.getByLabel('NCCO (JSON)').fill(JSON.stringify(ANSWER_NCCO));
-    const responsesField = page.getByLabel('Answer labels (responses JSON, optional)');
-    // Not JSON: refused at the field before any request.
-    await responsesField.fill('{"1": ');
-    await page.getByRole('button', { name: 'Create campaign' }).click();
-    await expectVisible(page.locator('[data-field-error="responses"]', { hasText: 'Not valid JSON' }));
-    // JSON the API refuses: its error is shown at the field with the offending path.
-    await responsesField.fill('{"1": {"label": "has space"}}');
-    await page.getByRole('button', { name: 'Create campaign' }).click();
-    await expectVisible(page.locator('[data-field-error="responses"]', { hasText: 'responses.1.label' }));
-    expect(await responsesField.getAttribute('aria-invalid')).toBe('true');
-    expect(await page.locator('[data-field-error]').count()).toBe(1);
-    await responsesField.fill(JSON.stringify(RESPONSES, null, 2));
-    const file = `number\n${ANSWERS.map((a) => a.number).join('\n')}\n`;
-    await page
-      .getByLabel('Recipients (CSV file)')
-      .setInputFiles({ name: 'answers.csv', mimeType: 'text/csv', buffer: Buffer.from(file) });
-    await page.getByRole('button', { name: 'Create campaign' }).click();
-    await page.waitForURL(/#\/campaigns\/[0-9a-f-]{36}$/);
-    const id = page.url().split('/').at(-1) as string;
-    await expectVisible(page.getByRole('heading', { name: 'Appointments' }));
-    await expectVisible(page.locator('.badge', { hasText: 'completed' }), 30_000);
-
-    const expected = countsOf(ANSWERS.map((a) => a.label));
-    const api = await apiGet<{ report: { answers: { byLabel: Record<string, number> } } }>(`/campaigns/${id}`);
-    expect(api.report.answers.byLabel).toEqual(expected);
-    const chart = page.locator('figure.bars', { hasText: 'Answer labels' });
-    await waitFor(async () => (await chart.locator('li').count()) === 3, 10_000, 'three labels in the chart');
-    for (const [label, n] of Object.entries(expected)) {
-      expect(await chart.locator(`li[data-name="${label}"]`).getAttribute('data-count')).toBe(String(n));
-    }
-    await docsShot('campaign-answers');
-
-    const rows = page.locator('section[aria-labelledby="attempts-title"] tbody tr');
-    await waitFor(async () => (await rows.count()) === ANSWERS.length, 10_000, 'every attempt listed');
-    for (const [label, n] of Object.entries(expected)) {
-      await page.getByRole('combobox', { name: /^Label\b/ }).selectOption(label);
-      await page.getByRole('button', { name: 'Filter' }).click();
-      await waitFor(
-        async () => (await rows.count()) === n && (await rows.allTextContents()).every((row) => row.includes(label)),
-        10_000,
-        `${n} attempts labelled ${label}`,
-      );
-      const numbers = ANSWERS.filter((a) => a.label === label).map((a) => a.number);
-      for (const number of numbers)
-        expect((await rows.allTextContents()).some((row) => row.includes(number))).toBe(true);
-    }
-    pipeline.simulator.configure({ inputsByNumber: {} });
-  });
-
   it('cancels a campaign after a confirmation, and the live view says it is final', async () => {
     keepScreenshotOnFailure('cancel');
     const later = new Date(Date.now() + 3_600_000).toISOString();
@@ -385,8 +311,7 @@ describe.skipIf(!hasChromium)('web dashboard in Chromium (API, worker processes,
   /** A second tab (its own sessionStorage, so signed in by an init script), its script errors collected. */
   async function signedInTab(hash: string): Promise<Page> {
     const tab = await browser.context.newPage();
-    tab.setDefaultTimeout(15_000);
-    tab.on('pageerror', (error) => scriptErrors.push(`second tab: ${error.message}`));
+    watchErrors(tab, 'second tab: ');
     await tab.addInitScript((key) => sessionStorage.setItem('callcast.apiKey', key), apiKey);
     await tab.goto(`${pipeline.publicUrl}/${hash}`);
     return tab;
@@ -432,8 +357,4 @@ async function settledCreateCalls(pipeline: Pipeline, quietMs: number, timeoutMs
     timeoutMs,
     'dialing to stop',
   );
-}
-
-async function expectVisible(locator: ReturnType<Page['locator']>, timeout = 15_000): Promise<void> {
-  await locator.first().waitFor({ state: 'visible', timeout });
 }

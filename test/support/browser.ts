@@ -50,6 +50,11 @@ export async function launchBrowser(viewport = { width: 1280, height: 900 }): Pr
   };
 }
 
+/** Waits until the locator's first match is visible. */
+export async function expectVisible(locator: ReturnType<Page['locator']>, timeout = 15_000): Promise<void> {
+  await locator.first().waitFor({ state: 'visible', timeout });
+}
+
 /** Saves a full-page screenshot under `dir` as <name>.png; returns its path. */
 export async function screenshot(page: Page, dir: string, name: string): Promise<string> {
   await mkdir(dir, { recursive: true });
