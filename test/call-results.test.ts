@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ResultsHarness, startResultsHarness } from './support/results-harness.ts';
+import { type ResultsHarness, startResultsHarness, WEBHOOK_TOKEN } from './support/results-harness.ts';
 import { waitFor } from './support/wait-for.ts';
 
 // Called number → what the simulated callee does at the `input` action (by last digit).
@@ -174,6 +174,36 @@ describe('call answers and recordings (simulator → API → worker over real HT
       { seq: 1, digits: '1', label: 'confirmed', answer_label: 'cancelled' },
       { seq: 2, digits: '2', label: 'cancelled', answer_label: 'cancelled' },
     ]);
+  });
+
+  it('stores a repeated delivery of one input result once and answers it the same; refuses a bad token', async () => {
+    const attempt = await h.database.db
+      .selectFrom('call_attempts')
+      .select('id')
+      .where('to_number', '=', '+31612345002')
+      .where('campaign_id', '=', campaignId)
+      .executeTakeFirstOrThrow();
+    const post = (token: string) =>
+      fetch(`${h.apiUrl}/webhooks/input?attempt=${attempt.id}&token=${token}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          uuid: 'leg-x',
+          timestamp: '2026-12-01T10:00:00.000Z',
+          dtmf: { digits: '1', timed_out: false },
+        }),
+      });
+    const first = await (await post(WEBHOOK_TOKEN)).json();
+    const again = await (await post(WEBHOOK_TOKEN)).json();
+    expect(again).toEqual(first);
+    expect(JSON.stringify(first)).toContain('Thank you Bob, see you then.');
+    const rows = await h.database.db
+      .selectFrom('call_inputs')
+      .select('seq')
+      .where('attempt_id', '=', attempt.id)
+      .execute();
+    expect(rows.map((row) => row.seq).sort()).toEqual([1, 2]);
+    expect((await post('wrong-token-0123456789')).status).toBe(401);
   });
 
   it('shows a reminder run’s answer in the reminder view and counts runs per label', async () => {

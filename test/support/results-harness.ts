@@ -9,7 +9,7 @@ import { createRuntime, type Runtime } from '../../src/start/runtime.ts';
 import { type RunningWorker, startWorker } from '../../src/start/worker-process.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './services.ts';
 
-const WEBHOOK_TOKEN = 'results-test-token-0123456789';
+export const WEBHOOK_TOKEN = 'results-test-token-0123456789';
 
 /**
  * The whole result loop in this process over real HTTP: the gateway simulator (KPN mode,
