@@ -173,8 +173,10 @@ export function bottleneckSettings(keyPrefix: string, callsPerSecond: number, ma
     id: `${keyPrefix}:limiter:dial`,
     datastore: 'ioredis' as const,
     clearDatastore: false,
-    // Spacing alone must hold the limit too: n+1 starts span n·minTime > 1 s (+ margin for jitter).
-    minTime: Math.ceil(limiterWindowMs(marginMs) / callsPerSecond),
+    // Spacing only (the guard holds the limit): whole ms, rounded down. Rounded up, ceil(1010 / 100)
+    // = 11 capped 100/s at 90.9/s; Bottleneck's Lua refuses a fractional minTime (PEXPIRE). At 3/s
+    // 336 ms still makes any 4 starts span more than 1 s.
+    minTime: Math.max(1, Math.floor(limiterWindowMs(marginMs) / callsPerSecond)),
     maxConcurrent: null,
     // Idle limiter keys expire after 5 min instead of piling up in Redis.
     timeout: 300_000,
