@@ -76,7 +76,11 @@ describe('/metrics on the API and on a worker, after real calls through the simu
     pipeline.startWorkers(1, { METRICS_PORT: String(port), HOST: '127.0.0.1' });
     authorization = `Bearer ${(await createApiKey(pipeline.database.db, 'metrics')).key}`;
     await waitFor(
-      () => fetch(workerMetrics).then((response) => response.ok, () => false),
+      () =>
+        fetch(workerMetrics).then(
+          (response) => response.ok,
+          () => false,
+        ),
       30_000,
       () => `the worker's metrics port; worker output:\n${pipeline.workers[0]?.output()}`,
     );
@@ -98,7 +102,9 @@ describe('/metrics on the API and on a worker, after real calls through the simu
       pipeline.database.db.selectFrom('call_attempts').selectAll().where('reminder_id', 'is not', null).execute();
     await waitFor(async () => acceptedByNumber(pipeline.simulator.requests()).has('31619900001'), 30_000).catch(
       async (err: Error) => {
-        throw new Error(`${err.message}: ${JSON.stringify(await reminderAttempts())}\n${pipeline.workers[0]?.output()}`);
+        throw new Error(
+          `${err.message}: ${JSON.stringify(await reminderAttempts())}\n${pipeline.workers[0]?.output()}`,
+        );
       },
     );
 
@@ -145,7 +151,7 @@ describe('/metrics on the API and on a worker, after real calls through the simu
     expect(sampleSum(api, 'callcast_feeder_backlog_recipients')).toBe(0);
     expectCommonGauges(api);
     scraped.push(api);
-  });
+  }, 180_000);
 
   it('serves text that Prometheus’s promtool accepts without a single problem', async (context) => {
     if (!existsSync(PROMTOOL)) {
