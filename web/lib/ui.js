@@ -79,9 +79,9 @@ export function campaignEta(campaign, callsPerSecond, now = Date.now()) {
   return { seconds: etaSeconds(remaining, callsPerSecond), source: 'page', at: null };
 }
 
-/** The campaign's share of the rate (API `dispatch.share`, 0–1) as "42 %"; – when unknown. */
+/** A running campaign's share of the rate (API `dispatch.share`, 0–1) as "42 %"; – when unknown or not running. */
 export const formatShare = (campaign) => {
-  const share = campaign.dispatch?.share;
+  const share = campaign.status === 'running' ? campaign.dispatch?.share : null;
   return typeof share === 'number' ? `${Math.round(share * 100)} %` : '–';
 };
 
