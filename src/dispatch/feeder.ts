@@ -9,9 +9,9 @@ import type { Logger } from '../shared/logger.ts';
 import { recordFeederPass } from '../shared/metrics.ts';
 import { runPeriodically } from '../shared/periodic.ts';
 import {
+  type CampaignsCompleted,
   campaignsForOffer,
   claimStaleAttempts,
-  type CampaignsCompleted,
   completeFinishedCampaigns,
   type DueCampaign,
   dueCampaigns,
