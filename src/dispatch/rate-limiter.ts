@@ -82,7 +82,11 @@ export function createCallLimiter(options: CallLimiterOptions): CallLimiter {
     // it, and a killed worker's slot frees within 8 s + one window.
     leaseMs,
     // Bulk admissions a Bottleneck `minTime` apart: slots free one at a time, not in bursts.
-    spacingMs: Math.floor(windowMs / Math.max(1, Math.floor(callsPerSecond))),
+    // Adaptive: half of it, so an admission delayed by load can be caught up within the window
+    // rule instead of pushing every later one back (a smoothing gateway gets its own spacing).
+    spacingMs: Math.floor(
+      windowMs / Math.max(1, Math.floor(callsPerSecond)) / (options.guardMode === 'adaptive' ? 2 : 1),
+    ),
     mode: options.guardMode ?? 'strict',
   });
   // Its own connection pair (Bottleneck duplicates it for pub/sub), closed with the limiter.
