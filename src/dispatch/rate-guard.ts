@@ -73,13 +73,13 @@ export interface RateGuardOptions {
 export type GuardMode = 'strict' | 'adaptive';
 
 /**
- * The adaptive margin's bounds and steps, ms. It starts at 10 (the window already holds
+ * The adaptive margin's bounds and steps, ms. It starts at 20 (the window already holds
  * CALL_RATE_MARGIN_MS, and the departure is logged a little after the last byte left, both on
- * the safe side), grows ×1.5 + 10 per 429 (at most once a second), and falls 0.05 per accepted
- * request: after a 429 it takes ~300 accepted calls to give back 15 ms, so the gateway's spread
- * is probed about once per 300 calls.
+ * the safe side), grows ×1.5 + 10 per 429 (at most once a second), and falls 0.03 per accepted
+ * request: after a 429 it takes ~500 accepted calls to give back 15 ms, so the gateway's spread
+ * is probed about once per 500 calls (~3 min at 3/s).
  */
-export const ADAPTIVE_MARGIN = { initial: 10, least: 0, most: 600, step: 0.05 } as const;
+export const ADAPTIVE_MARGIN = { initial: 20, least: 0, most: 600, step: 0.03 } as const;
 
 /** The guard's Redis keys under its prefix (see the top of this file). */
 interface GuardKeys {
