@@ -156,19 +156,35 @@ describe('call worker (in-process, real Postgres and Redis, gateway double)', ()
       end: `${String((hour + 3) % 24).padStart(2, '0')}:00`,
       days: [],
     };
+    // The feeder leaves a campaign whose window is closed alone, so the job here is one queued
+    // while the window was open: the window closes between queueing and dialing.
     const { campaignId, numbers } = await seedCampaign(database.db, {
       recipients: 1,
       firstNumber: 31_624_000_000,
       callWindow: closed,
     });
-    const [attempt] = await waitFor(async () => {
-      const rows = await attemptsOf(campaignId);
-      return rows.length > 0 && rows;
-    }, 5000);
+    const recipient = await database.db
+      .updateTable('recipients')
+      .set({ status: 'queued', attempt_count: 1 })
+      .where('campaign_id', '=', campaignId)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const attempt = await database.db
+      .insertInto('call_attempts')
+      .values({
+        campaign_id: campaignId,
+        recipient_id: recipient.id,
+        attempt_no: 1,
+        to_number: numbers[0]!,
+        status: 'queued',
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const queue = createCallQueue(runtime.redis(), prefix);
+    await queue.add('campaign', { attemptId: attempt.id, v: 1 }, { jobId: attempt.id, priority: CAMPAIGN_PRIORITY });
     const job = await waitFor(
       async () => {
-        const found = await queue.getJob(attempt!.id);
+        const found = await queue.getJob(attempt.id);
         return found && (await found.getState()) === 'delayed' && found;
       },
       5000,
