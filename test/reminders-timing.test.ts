@@ -91,7 +91,9 @@ describe('reminders under a campaign backlog (worker + simulator)', () => {
       .where('status', '=', 'queued')
       .executeTakeFirstOrThrow();
     console.info(`reminder placed ${lateMs} ms after its due time; ${waiting.n} campaign attempts still queued`);
-    expect(Number(waiting.n)).toBeGreaterThan(100);
+    // The backlog waits in Postgres and the fair-share scheduler; Redis holds a campaign window
+    // of at most 20 queued attempts at 3/s (dispatch/README.md "Fair share").
+    expect(Number(waiting.n)).toBeGreaterThanOrEqual(10);
     expect(lateMs).toBeGreaterThanOrEqual(0);
     expect(lateMs).toBeLessThan(1_000);
   });
