@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Simulator, startSimulator } from '../src/dev/simulator/simulator.ts';
+import { FairShare } from '../src/queue/fair-share.ts';
 import { createCallQueue } from '../src/queue/queue.ts';
 import { seedCampaign } from './support/dispatch-fixtures.ts';
 import { type FaultRig, startFaultRig, waitSettled } from './support/faults-harness.ts';
@@ -61,11 +62,16 @@ describe('Redis crashed and restarted mid-campaign', () => {
     const workers = rig.startWorkers(2);
     await waitFor(async () => createCalls(simulator.requests()).length >= 6, 20_000, 'first calls');
     const before = createCalls(simulator.requests()).length;
-    // Jobs waiting in Redis (not yet taken by a worker): what a crash without persistence loses.
+    // Attempts waiting in Redis (BullMQ jobs not yet taken by a worker, and the fair-share
+    // scheduler's queue before them): what a crash without persistence loses.
     const observer = new Redis(redis.url, { maxRetriesPerRequest: null });
     const queue = createCallQueue(observer, prefix);
     const counts = await queue.getJobCounts('waiting', 'prioritized', 'delayed');
-    const waiting = (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
+    const waiting =
+      (counts.waiting ?? 0) +
+      (counts.prioritized ?? 0) +
+      (counts.delayed ?? 0) +
+      (await new FairShare(observer, prefix).waiting(campaignId));
     await queue.close();
     observer.disconnect();
     const crashedAt = Date.now();
