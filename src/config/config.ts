@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
+import { MIN_RECONCILE_GRACE_MS } from '../shared/gateway-timing.ts';
 
 const KPN_GATEWAY_URL = 'https://api-prd.kpn.com/communication/nexmo';
 const KPN_TOKEN_URL = 'https://api-prd.kpn.com/oauth/client_credential/accesstoken?grant_type=client_credentials';
@@ -83,8 +84,15 @@ const envSchema = z.object({
    * `adaptive`: from when the request left plus a margin learned from 429s (dispatch/README.md).
    */
   RATE_GUARD: z.enum(['strict', 'adaptive']).default('strict'),
-  /** How long an attempt left in `dialing` without a call uuid waits for webhooks before it is redialed. */
-  RECONCILE_GRACE_MS: int(0, 3_600_000).default(60_000),
+  /**
+   * How long an attempt left in `dialing` without a call uuid waits for webhooks before it is
+   * redialed. Honoured by a send deadline: a create-call leaves within it or not at all.
+   */
+  RECONCILE_GRACE_MS: int(0, 3_600_000)
+    .refine((ms) => ms >= MIN_RECONCILE_GRACE_MS, {
+      message: `must be at least ${MIN_RECONCILE_GRACE_MS} ms: a confirmed create-call gets the grace minus a quarter (at most 5 s) to leave (its send deadline), and below ${MIN_RECONCILE_GRACE_MS} ms that is under 750 ms`,
+    })
+    .default(60_000),
   /** BullMQ job lock; a killed worker's jobs return to the queue about this long after it died. */
   WORKER_LOCK_MS: int(1000, 600_000).default(30_000),
   /** How often each worker process's feeder moves due recipients into the queue. */

@@ -1,6 +1,7 @@
 import { isStorageUnavailable } from '../db/connect.ts';
 import type { CreateCallRequest } from '../gateway/types.ts';
 import { coerceError } from '../shared/errors.ts';
+import { sendWindowMs } from '../shared/gateway-timing.ts';
 import { createCallTimer } from '../shared/metrics.ts';
 import { answerUrl, eventUrl, withOwnInputUrls } from '../shared/webhook-urls.ts';
 import { claimStamp, markStarted, releaseClaim, returnToPending } from './attempt-claims.ts';
@@ -36,7 +37,9 @@ export async function dial(ctx: JobContext, claim: () => Promise<boolean>): Prom
     const check = await confirmSend(deps.db, spec.attemptId, claimedAt).catch((thrown: unknown) => {
       throw new NotSentError(`check before sending failed: ${coerceError(thrown).message}`, { cause: thrown });
     });
-    if (check.sent) return departure.send(() => deps.gateway.createCall(request));
+    // Counted from the confirmation that stamped dial_started_at, where the grace starts too.
+    const sendBy = Date.now() + sendWindowMs(deps.reconcileGraceMs);
+    if (check.sent) return departure.send(() => deps.gateway.createCall({ ...request, sendBy }));
     refusal = check.refusal;
     return undefined;
   };

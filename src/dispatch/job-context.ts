@@ -19,7 +19,7 @@ export interface CallProcessorDeps {
   limiter: CallLimiter;
   logger: Logger;
   webhookBase: WebhookBase;
-  /** RECONCILE_GRACE_MS: see `reconcile` in call-processor.ts. */
+  /** RECONCILE_GRACE_MS: see `reconcile` in call-processor.ts; it also sets each create-call's send deadline. */
   reconcileGraceMs: number;
   /** Evidence of calls kept in Redis while Postgres cannot take it; without it, only Postgres is asked. */
   pending?: PendingEvidence;

@@ -122,6 +122,7 @@ export function createGatewayClient(
         // One limiter slot must not put two requests into one rate window at the gateway: the
         // retry waits the limiter's own window (1 s + CALL_RATE_MARGIN_MS).
         retryAfterUnauthorizedMs: retrySpacingMs,
+        sendBy: request.sendBy,
       });
       const body = (reply.body ?? {}) as { uuid?: unknown; conversation_uuid?: unknown; status?: unknown };
       if (typeof body.uuid !== 'string') {

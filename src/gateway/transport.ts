@@ -27,6 +27,11 @@ export interface SendOptions {
    * rate window: both requests share one limiter slot, and the gateway may count the refused one.
    */
   retryAfterUnauthorizedMs?: number;
+  /**
+   * Send deadline, epoch ms (create-call): no request starts after it, and one still under way
+   * then is aborted, so no byte of this operation leaves later (see shared/gateway-timing.ts).
+   */
+  sendBy?: number;
 }
 
 export interface GatewayReply {
@@ -77,6 +82,7 @@ export class GatewayTransport {
 
   async send(options: SendOptions): Promise<GatewayReply> {
     const first = await this.authorizer.credential();
+    ensureBeforeDeadline(options);
     const firstSentAt = Date.now();
     let reply = await this.once(options, first);
     if (reply.status === 401) {
@@ -84,7 +90,9 @@ export class GatewayTransport {
       // Wait first, then renew: the credential must be the freshest one when the retry leaves.
       const waitMs = firstSentAt + (options.retryAfterUnauthorizedMs ?? 0) - Date.now();
       if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
-      reply = await this.once(options, await this.authorizer.replace(first));
+      const renewed = await this.authorizer.replace(first);
+      ensureBeforeDeadline(options);
+      reply = await this.once(options, renewed);
       if (reply.status === 401) {
         const error = classifyResponse(reply, options.operation);
         throw new GatewayError(
@@ -117,13 +125,26 @@ export class GatewayTransport {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(definedEntries(options.form)).toString();
     }
-    // A create-call inside a limiter slot tells the slot when it left and how it was answered.
+    // A create-call inside a limiter slot tells the slot when it left and how it was answered;
+    // one with a send deadline needs to know whether it left before an abort.
     const watch = options.operation === 'create call' ? currentWatch() : undefined;
-    const dispatcher = watch ? sentNotifying(this.dispatcher, () => watch.sent()) : this.dispatcher;
+    let left = false;
+    const dispatcher =
+      watch || options.sendBy !== undefined
+        ? sentNotifying(this.dispatcher, () => {
+            left = true;
+            watch?.sent();
+          })
+        : this.dispatcher;
+    const signal =
+      options.sendBy === undefined ? undefined : AbortSignal.timeout(Math.max(0, options.sendBy - Date.now()));
     let response: Dispatcher.ResponseData;
     try {
-      response = await request(url, { method: options.method, headers, body, dispatcher });
+      response = await request(url, { method: options.method, headers, body, dispatcher, signal });
     } catch (thrown) {
+      // Aborted at the send deadline before its last byte was written: the gateway has only part
+      // of a request, which it cannot act on. Written in full, it may have been placed.
+      if (signal?.aborted && !left) throw deadlineMissed(options.operation, thrown);
       throw classifyNetworkError(thrown, options.operation);
     }
     let text: string;
@@ -138,6 +159,19 @@ export class GatewayTransport {
     watch?.answered(response.statusCode, response.statusCode === 429 ? errorCodeOf(parsed) : undefined);
     return { status: response.statusCode, headers: response.headers, body: parsed, quota };
   }
+}
+
+/** Past the send deadline nothing is sent: a token fetch or a 401's wait that ended too late gives up here. */
+function ensureBeforeDeadline(options: SendOptions): void {
+  if (options.sendBy !== undefined && Date.now() >= options.sendBy) throw deadlineMissed(options.operation);
+}
+
+/** Nothing (or only part of a request, which the gateway cannot act on) left before the deadline. */
+function deadlineMissed(operation: string, cause?: unknown): GatewayError {
+  return new GatewayError('transient', `${operation}: send deadline passed before the request left`, {
+    maybeDelivered: false,
+    cause,
+  });
 }
 
 function definedEntries(record: Record<string, string | undefined>): Array<[string, string]> {

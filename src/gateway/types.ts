@@ -29,6 +29,11 @@ export interface CreateCallRequest {
   ringingTimer?: number;
   /** Seconds from answer until the gateway hangs up (1–7200). */
   lengthTimer?: number;
+  /**
+   * Send deadline, epoch ms: the request leaves before it or not at all (RECONCILE_GRACE_MS is
+   * honoured by it). A request aborted under way is `maybeDelivered`; one never started is not.
+   */
+  sendBy?: number;
 }
 
 export interface CreateCallResult {

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { describeBound, GATEWAY_TIMEOUTS, longestCreateCallMs } from './gateway-timing.ts';
+import { MIN_RECONCILE_GRACE_MS, sendWindowMs } from './gateway-timing.ts';
 
-describe('longestCreateCallMs', () => {
-  it('adds two token fetches, two requests and the 401 spacing from the client timeouts', () => {
-    const bound = longestCreateCallMs(10);
-    const t = GATEWAY_TIMEOUTS;
-    const request = t.connectMs + t.headersMs + t.bodyMs;
-    const token = 2 * t.redisOpMs + t.tokenHolderWaitMs + t.tokenHolderPollMs + 2 * t.redisOpMs + request;
-    expect(bound.totalMs).toBe(2 * token + 2 * request + 1010);
-    expect(describeBound(bound)).toContain(`= ${bound.totalMs} ms`);
+describe('sendWindowMs: how long a confirmed create-call may take to leave', () => {
+  it('keeps a quarter of a short grace for the last byte, the confirmation and the first webhook', () => {
+    expect(sendWindowMs(MIN_RECONCILE_GRACE_MS)).toBe(750);
+    expect(sendWindowMs(4_000)).toBe(3_000);
   });
 
-  it('grows with CALL_RATE_MARGIN_MS, which spaces the 401 retry', () => {
-    expect(longestCreateCallMs(500).totalMs - longestCreateCallMs(0).totalMs).toBe(500);
+  it('keeps at most 5 s of a long grace', () => {
+    expect(sendWindowMs(60_000)).toBe(55_000);
+  });
+
+  it('is always shorter than the grace, so no byte leaves once a redial may start', () => {
+    for (const grace of [1_000, 1_500, 20_000, 3_600_000]) expect(sendWindowMs(grace)).toBeLessThan(grace);
   });
 });

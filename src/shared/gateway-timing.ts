@@ -1,9 +1,8 @@
-import { limiterWindowMs } from './rate-window.ts';
-
 /**
- * The gateway client's timeouts, in one place so that the reconcile-grace arithmetic below is
- * computed from the numbers the client really uses (gateway/transport.ts, oauth-token.ts,
- * shared-token-store.ts import them). A leaf, because config/ checks the arithmetic too.
+ * The gateway client's timeouts, in one place (gateway/transport.ts, oauth-token.ts and
+ * shared-token-store.ts import them). Added up they allow a create-call far longer than any
+ * sensible reconcile grace (two token fetches, two requests and a 401's spacing: ~160 s), which
+ * is why a confirmed create-call also gets a send deadline (`sendWindowMs` below).
  */
 export const GATEWAY_TIMEOUTS = {
   /** TCP+TLS to the gateway or its token endpoint takes ~100 ms; 5 s means it is unreachable. */
@@ -20,39 +19,19 @@ export const GATEWAY_TIMEOUTS = {
   tokenHolderPollMs: 50,
 } as const;
 
-export interface CreateCallBound {
-  /** Longest time from the check as the request leaves to the last byte of its last answer, ms. */
-  totalMs: number;
-  /** The terms that add up to it, for the start-up message and the docs. */
-  terms: Array<{ name: string; ms: number }>;
-}
-
 /**
- * The longest a create-call can take, from the moment the worker confirms it (`dial_started_at`)
- * to the last byte of the gateway's last answer, with the client's real timeouts: a token fetch
- * (waiting for another process's fetch, Redis commands, then our own request), the request, a
- * 401, the retry's spacing, a second token fetch and the retried request. The body timeouts are
- * idle timeouts, so a gateway trickling bytes could exceed them; a trickling answer means the
- * request arrived, and its webhooks then vouch for the call.
+ * RECONCILE_GRACE_MS is honoured exactly rather than assumed: a create-call gets a send deadline
+ * (`sendBy`) of the grace minus this margin, counted from the confirmation that stamps
+ * `dial_started_at`. Past it the client sends no byte more (a token fetch or a 401 retry that
+ * ends too late gives up unsent) and aborts a request still under way (then "maybe placed",
+ * never redialed blind). The margin covers the one-way trip of the last byte to the gateway,
+ * the confirmation's round trip and the first webhook's delivery: a quarter of the grace, at
+ * most 5 s. So the longest time to a create-call's last byte is shorter than the grace, whatever
+ * the timeouts above add up to (a hung token endpoint alone could take ~45 s).
  */
-export function longestCreateCallMs(callRateMarginMs: number): CreateCallBound {
-  const t = GATEWAY_TIMEOUTS;
-  const request = t.connectMs + t.headersMs + t.bodyMs;
-  // Shared store: read, lock (or wait for the holder, one poll and one read past its deadline), re-read, store, unlock.
-  const sharedToken =
-    Math.max(3 * t.redisOpMs, 2 * t.redisOpMs + t.tokenHolderWaitMs + t.tokenHolderPollMs) + 2 * t.redisOpMs;
-  const tokenFetch = sharedToken + request;
-  const terms = [
-    { name: 'token fetch (shared-store waits + connect + headers + body)', ms: tokenFetch },
-    { name: 'create-call request (connect + headers + body)', ms: request },
-    { name: '401 retry spacing (1 s + CALL_RATE_MARGIN_MS)', ms: limiterWindowMs(callRateMarginMs) },
-    { name: 'renewed token fetch', ms: tokenFetch },
-    { name: 'retried create-call request', ms: request },
-  ];
-  return { totalMs: terms.reduce((sum, term) => sum + term.ms, 0), terms };
+export function sendWindowMs(reconcileGraceMs: number): number {
+  return reconcileGraceMs - Math.min(5_000, reconcileGraceMs / 4);
 }
 
-/** The arithmetic as one line, e.g. for a refusal or a warning. */
-export function describeBound(bound: CreateCallBound): string {
-  return `${bound.terms.map((term) => `${term.ms} ms ${term.name}`).join(' + ')} = ${bound.totalMs} ms`;
-}
+/** Below this a create-call would get under 750 ms to leave: refused at start-up. */
+export const MIN_RECONCILE_GRACE_MS = 1_000;

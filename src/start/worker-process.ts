@@ -15,7 +15,6 @@ import { callBackoffMs, createCallQueue } from '../queue/queue.ts';
 import { startReminderScheduler } from '../reminders/reminder-jobs.ts';
 import { operationsSources } from '../reports/operations-metrics.ts';
 import { coerceError } from '../shared/errors.ts';
-import { describeBound, longestCreateCallMs } from '../shared/gateway-timing.ts';
 import { attemptOwners } from './attempt-owners.ts';
 import { type MetricsServer, startMetricsServer } from './metrics-server.ts';
 import { startRetention } from './retention.ts';
@@ -63,7 +62,6 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
     guardMode: config.rateGuard,
   });
   quotaSink.limiter = limiter;
-  warnOnShortGrace(config.reconcileGraceMs, config.callRateMarginMs, logger);
   const queue = createCallQueue(runtime.redis(), config.redisKeyPrefix, options.jobAttempts);
   const deps: CallProcessorDeps = {
     db: runtime.db,
@@ -182,17 +180,4 @@ export function startWorker(runtime: Runtime, options: StartWorkerOptions): Runn
  */
 function campaignWindow(feederWindow: number, callsPerSecond: number): number {
   return Math.min(feederWindow, Math.max(20, Math.ceil(callsPerSecond * 5)));
-}
-
-/**
- * RECONCILE_GRACE_MS below the longest a create-call can take (shared/gateway-timing.ts) leaves
- * a window in which a request still under way is redialed. Said at start-up with the arithmetic.
- */
-function warnOnShortGrace(graceMs: number, marginMs: number, logger: Runtime['logger']): void {
-  const bound = longestCreateCallMs(marginMs);
-  if (graceMs >= bound.totalMs) return;
-  logger.error(
-    { reconcileGraceMs: graceMs, longestCreateCallMs: bound.totalMs, arithmetic: describeBound(bound) },
-    'RECONCILE_GRACE_MS is shorter than the longest a create-call can take: a request still under way could be redialed',
-  );
 }
