@@ -149,12 +149,13 @@ describe('limiter layers, each on its own', () => {
   it('Bottleneck on Redis 7 fails after FLUSHALL without our fix, and recovers with it', async () => {
     const id = testRedisPrefix();
     const options = { id, datastore: 'ioredis' as const, clearDatastore: false, minTime: 10, maxConcurrent: null };
+    const [plainClient, fixedClient] = [redis.duplicate(), redis.duplicate()];
     const plain = new Bottleneck({
       ...options,
       id: `${id}-plain`,
-      connection: new Bottleneck.IORedisConnection({ client: redis.duplicate() }),
+      connection: new Bottleneck.IORedisConnection({ client: plainClient }),
     });
-    const fixedConnection = createBottleneckConnection(redis.duplicate());
+    const fixedConnection = createBottleneckConnection(fixedClient);
     const fixed = new Bottleneck({ ...options, id: `${id}-fixed`, connection: fixedConnection });
     plain.on('error', () => {});
     fixed.on('error', () => {});
@@ -167,6 +168,8 @@ describe('limiter layers, each on its own', () => {
     } finally {
       await plain.disconnect(false);
       await fixedConnection.disconnect(false);
+      // Bottleneck leaves the clients it was given (and the subscribers it duplicated) to us.
+      for (const client of [plainClient, fixedClient]) client.disconnect();
     }
   });
 });
