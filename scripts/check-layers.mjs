@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Keeps the house as drawn in src/README.md: each folder of src/ may import only the folders
+// Keeps the house as drawn in src/README.md (and its files small): each folder of src/ may import only the folders
 // listed for it (imports go down the data path, never up). Biome's noImportCycles refuses file
 // cycles; this refuses a folder reaching above itself. Exit 1 lists every offending import.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -85,6 +85,15 @@ for (const file of sourceFiles(SRC)) {
     const to = folderOf(resolve(dirname(file), specifier));
     if (to === from || allowed.includes(to)) continue;
     problems.push(`${relative(SRC, file)} imports ${specifier}: src/${from}/ may not import src/${to}/`);
+  }
+}
+// Small files: one over this many lines says why at its top (a `// Size:` comment).
+const MAX_LINES = 220;
+for (const file of sourceFiles(SRC)) {
+  const text = readFileSync(file, 'utf8');
+  const lines = text.split('\n').length - 1;
+  if (lines > MAX_LINES && !text.startsWith('// Size:')) {
+    problems.push(`${relative(SRC, file)} has ${lines} lines: split it, or say why at its top (// Size: …)`);
   }
 }
 const unique = [...new Set(problems)];

@@ -1,3 +1,5 @@
+// Size: the entry point's one table of commands (each a few lines that parse and call one module);
+// producer commands live in cli/.
 import { CliError, EXIT } from './cli/cli-error.ts';
 import { producerCommands } from './cli/usage.ts';
 import { type EnvName, loadConfig } from './config/config.ts';

@@ -1,3 +1,4 @@
+// Size: assembles the one OpenAPI document from every domain's schemas; mostly declarations.
 import { z } from 'zod';
 import { createCampaignSchema, inlineRecipientsSchema } from '../campaigns/campaign-schema.ts';
 import {

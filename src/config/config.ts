@@ -1,3 +1,5 @@
+// Size: one schema for every environment variable, so every problem is listed at once and each
+// setting has its default and its reason beside it; splitting it would scatter the one place to look.
 import { z } from 'zod';
 import { AppError } from '../shared/errors.ts';
 import { MIN_RECONCILE_GRACE_MS } from '../shared/gateway-timing.ts';

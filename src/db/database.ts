@@ -1,3 +1,4 @@
+// Size: the one typed kysely `Database`, a table per interface; it reads best as one list of tables.
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 import type { ResultTables } from './result-tables.ts';
 

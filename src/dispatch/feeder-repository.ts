@@ -1,3 +1,5 @@
+// Size: the feeder's SQL (fair round robin, claims under advisory locks, stale-attempt scan), kept
+// together because the statements share their locking rules.
 import { type RawBuilder, sql } from 'kysely';
 import type { Db, DbOrTrx, Trx } from '../db/connect.ts';
 import type { CallWindowJson } from '../db/database.ts';

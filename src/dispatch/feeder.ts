@@ -1,3 +1,5 @@
+// Size: one feeder pass (campaign windows, queueing, completion, stale attempts) and its loop; the
+// steps are small functions that read in the order they run.
 import type { Db } from '../db/connect.ts';
 import type { GatewayClient } from '../gateway/types.ts';
 import type { FairCampaign, FairShare } from '../queue/fair-share.ts';

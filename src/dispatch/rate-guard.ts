@@ -1,3 +1,5 @@
+// Size: the guard's whole protocol with Redis (acquire, renew, complete, pause, epoch) in one class;
+// its Lua lives in rate-guard-scripts.ts, the slot loop in guard-slot.ts.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import {

@@ -1,3 +1,5 @@
+// Size: starting real redis-server and postgres binaries (ports, ready checks, watchdog, cleanup),
+// dev tooling that is never in the production image.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { chown, mkdtemp, rm } from 'node:fs/promises';
