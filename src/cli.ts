@@ -194,7 +194,7 @@ function usageError(usage: string): CliError {
   return new CliError(EXIT.usage, 'usage', `Usage: ${usage}`);
 }
 
-export function helpText(): string {
+function helpText(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
   const rows = Object.entries(commands).map(
     ([name, cmd]) => `  ${name.padEnd(width)}  ${cmd.summary}\n  ${' '.repeat(width)}  usage: ${cmd.usage}`,

@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiDeps } from './deps.ts';
 
-export const ADMIN_QUEUES_PATH = '/admin/queues';
+const ADMIN_QUEUES_PATH = '/admin/queues';
 const REALM = 'callcast admin';
 const FONT_CDN_LINK = /<link[^>]*fonts\.googleapis\.com[^>]*>/g;
 
@@ -44,7 +44,7 @@ export async function adminRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
 }
 
 /** The credential from a Bearer header or a basic-auth password; compared in constant time. */
-export function presentsToken(request: FastifyRequest, token: string): boolean {
+function presentsToken(request: FastifyRequest, token: string): boolean {
   const header = request.headers.authorization ?? '';
   const [scheme, value = ''] = header.split(' ', 2);
   let offered: string | undefined;

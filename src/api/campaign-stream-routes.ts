@@ -13,7 +13,7 @@ import type { ApiDeps } from './deps.ts';
 // One snapshot a second: the dashboard's chart resolution, and 1 small query set per viewer per second.
 const TICK_MS = 1_000;
 // A connection lives at most this long; the page reconnects, so a forgotten tab cannot hold one forever.
-export const STREAM_MAX_MS = 10 * 60_000;
+const STREAM_MAX_MS = 10 * 60_000;
 // Open streams per API key: each costs a few queries a second.
 export const STREAMS_PER_KEY_MAX = 20;
 // Asks a reconnecting client to wait this long (SSE `retry:` field).

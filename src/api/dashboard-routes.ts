@@ -16,7 +16,7 @@ const WEB_ROOT = `${repoRoot}web`;
 const MODULES = `${repoRoot}node_modules`;
 
 /** /vendor/<name> → a file in node_modules; only these, so nothing else under node_modules is served. */
-export const VENDOR_FILES: Readonly<Record<string, string>> = {
+const VENDOR_FILES: Readonly<Record<string, string>> = {
   'preact.mjs': 'preact/dist/preact.mjs',
   'preact-hooks.mjs': 'preact/hooks/dist/hooks.mjs',
   'htm.mjs': 'htm/dist/htm.mjs',
@@ -32,7 +32,7 @@ const VENDOR_MAX_AGE_MS = 24 * 3_600_000;
  * inline script (the import map, which browsers do not load from a file), allowed by its hash.
  * The API key lives in sessionStorage, so no injected or third-party script may run beside it.
  */
-export async function dashboardPolicy(): Promise<string> {
+async function dashboardPolicy(): Promise<string> {
   const page = await readFile(`${WEB_ROOT}/index.html`, 'utf8');
   const importMap = /<script type="importmap">([\s\S]*?)<\/script>/.exec(page)?.[1] ?? '';
   const hash = createHash('sha256').update(importMap).digest('base64');

@@ -12,7 +12,7 @@ import { openApiDocument } from './openapi.ts';
  */
 
 const SWAGGER_DIR = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-export const DOCS_ASSETS_PREFIX = '/docs/assets/';
+const DOCS_ASSETS_PREFIX = '/docs/assets/';
 /** /docs/assets/<name> → a file of swagger-ui-dist; only these. */
 const ASSETS: Readonly<Record<string, string>> = {
   'swagger-ui.css': 'text/css; charset=utf-8',

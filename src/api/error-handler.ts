@@ -19,7 +19,7 @@ const FASTIFY_CODES: Record<string, { code: AppError['code']; status: number }> 
 // jsonb) and JSON nested deeper than its parser's stack (54001). The request is at fault, not us.
 const UNSTORABLE = new Set(['22021', '22P05', '54001']);
 
-export function toAppError(thrown: unknown): AppError {
+function toAppError(thrown: unknown): AppError {
   if (thrown instanceof AppError) return thrown;
   const err = coerceError(thrown) as FastifyError & { code?: string };
   const known = err.code ? FASTIFY_CODES[err.code] : undefined;

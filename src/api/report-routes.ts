@@ -31,7 +31,7 @@ export async function reportRoutes(v1: FastifyInstance, deps: ApiDeps): Promise<
 }
 
 /** The campaign id from the path if it belongs to the caller's key; 404 otherwise. */
-export async function ownedCampaignId(db: DbOrTrx, request: FastifyRequest): Promise<string> {
+async function ownedCampaignId(db: DbOrTrx, request: FastifyRequest): Promise<string> {
   const { id } = parseOrThrow(params, request.params, 'path');
   if (!z.guid().safeParse(id).success) throw notFound('Campaign', id);
   const row = await db

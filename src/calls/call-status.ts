@@ -60,6 +60,3 @@ export function canTransition(from: CallStatus, to: CallStatus): boolean {
 export function isCallStatus(value: string): value is CallStatus {
   return value in RANK;
 }
-
-/** Statuses that an attempt has not yet left the pipeline in. */
-export const OPEN_STATUSES: readonly CallStatus[] = CALL_STATUSES.filter((status) => status !== 'ended');

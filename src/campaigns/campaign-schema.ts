@@ -17,10 +17,10 @@ import {
  */
 
 /** Inline recipients per request; bigger lists go through the streamed CSV upload. */
-export const INLINE_RECIPIENTS_MAX = 10_000;
+const INLINE_RECIPIENTS_MAX = 10_000;
 const INLINE_CAP_MESSAGE = `At most ${INLINE_RECIPIENTS_MAX} recipients inline; upload more as text/csv to POST /v1/campaigns/{id}/recipients`;
 
-export const recipientSchema = z.strictObject({
+const recipientSchema = z.strictObject({
   /** Any common notation; normalized to E.164 with the service's default region. */
   number: z.string().min(1).max(64).meta({ example: '+31612345678' }),
   timezone: z.string().max(64).nullable().optional().meta({ description: 'IANA zone; overrides the campaign zone' }),
@@ -51,8 +51,6 @@ export const createCampaignSchema = z
   })
   .refine(hasOneCallContent, ONE_CALL_CONTENT);
 export type CreateCampaignInput = z.output<typeof createCampaignSchema>;
-
-export const campaignIdSchema = z.strictObject({ id: z.uuid() });
 
 export const listQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),

@@ -42,7 +42,7 @@ export interface CreatedCampaign extends IntakeResult {
 }
 
 /** Rejected rows listed in full for a CSV upload; the rest are counted (`rejectedCount`). */
-export const CSV_REJECTED_LISTED = 100;
+const CSV_REJECTED_LISTED = 100;
 
 /**
  * Creates a campaign with its inline recipients in one transaction: a thrown error leaves

@@ -34,7 +34,7 @@ export const campaignViewSchema = z.object({
 });
 export type CampaignView = z.infer<typeof campaignViewSchema>;
 
-export const recipientCountsSchema = z.object({
+const recipientCountsSchema = z.object({
   pending: z.number().int(),
   queued: z.number().int(),
   done: z.number().int(),
@@ -87,7 +87,7 @@ export const campaignPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
-export const rejectedRowSchema = z.object({
+const rejectedRowSchema = z.object({
   index: z.number().int().meta({ description: '0-based position in the recipients array or the CSV data rows' }),
   line: z.number().int().optional().meta({ description: 'CSV only: line the row ends on, header included' }),
   number: z.string().meta({ description: 'the number as sent' }),

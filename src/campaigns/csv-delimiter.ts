@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
  * The header row decides: whichever of `,` `;` or a tab it holds most (outside quotes) is the
  * delimiter for the whole file. Only the header is buffered; the rest streams on untouched.
  */
-export const CSV_DELIMITERS = [',', ';', '\t'] as const;
+const CSV_DELIMITERS = [',', ';', '\t'] as const;
 export type CsvDelimiter = (typeof CSV_DELIMITERS)[number];
 
 // A header longer than this is not a header; stop looking and fall back to the comma.
@@ -45,7 +45,7 @@ function firstLine(text: string): string {
   return end < 0 ? text : text.slice(0, end);
 }
 
-export function delimiterOf(header: string): CsvDelimiter {
+function delimiterOf(header: string): CsvDelimiter {
   const unquoted = header.replace(/"[^"]*"/g, '');
   let best: CsvDelimiter = ',';
   let bestCount = 0;

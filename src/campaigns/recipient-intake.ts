@@ -43,7 +43,7 @@ export interface IntakeTarget {
  * checked against the key's suppressions and inserted with one `unnest` insert per batch.
  * Memory holds one batch and the first `rejectedLimit` rejections, whatever the input size.
  */
-export class RecipientIntake {
+class RecipientIntake {
   readonly #trx: Trx;
   readonly #target: IntakeTarget;
   #pending: ValidRecipient[] = [];

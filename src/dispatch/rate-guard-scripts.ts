@@ -12,7 +12,7 @@
  *   yield       – a slot is free, but an urgent request is waiting for it;
  *   spacing     – see `spacingMs`.
  */
-export const DENY_REASONS = { paused: 1, window_full: 2, pace: 3, yield: 4, spacing: 5 } as const;
+const DENY_REASONS = { paused: 1, window_full: 2, pace: 3, yield: 4, spacing: 5 } as const;
 export type DenyReason = keyof typeof DENY_REASONS;
 export const REASON_BY_CODE: ReadonlyMap<number, DenyReason> = new Map(
   Object.entries(DENY_REASONS).map(([reason, code]) => [code as number, reason as DenyReason]),

@@ -81,7 +81,7 @@ export type GuardMode = 'strict' | 'adaptive';
  * request: after a 429 it takes ~500 accepted calls to give back 15 ms, so the gateway's spread
  * is probed about once per 500 calls (~3 min at 3/s).
  */
-export const ADAPTIVE_MARGIN = { initial: 20, least: 0, most: 600, step: 0.03 } as const;
+const ADAPTIVE_MARGIN = { initial: 20, least: 0, most: 600, step: 0.03 } as const;
 
 /** The guard's Redis keys under its prefix (see the top of this file). */
 interface GuardKeys {

@@ -28,7 +28,7 @@ export interface SilentCallDeps {
  * ends it as its last event would have (same state machine), a live one is asked again after
  * another `silentMs`. Returns how many attempts were ended.
  */
-export async function reconcileSilentCalls(deps: SilentCallDeps, silentMs: number): Promise<number> {
+async function reconcileSilentCalls(deps: SilentCallDeps, silentMs: number): Promise<number> {
   // Touching updated_at claims the rows for this round (other workers skip them) and spaces out
   // the questions about a call that is simply long.
   const silent = await deps.db

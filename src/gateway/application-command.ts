@@ -5,7 +5,7 @@ import { type ApplicationInput, createApplicationsApi } from './applications.ts'
 import { createGatewayConnection } from './create-gateway-client.ts';
 import { GatewayError } from './types.ts';
 
-export const APPLICATION_USAGE =
+const APPLICATION_USAGE =
   'callcast application create --name <name> [--answer-url <url>] [--event-url <url>] | list | show <id> | ' +
   'update <id> [--name <name>] [--answer-url <url>] [--event-url <url>] | delete <id>';
 

@@ -12,7 +12,7 @@ export interface GatewayResponse {
 /** Wait after a 429 that names no wait: the per-second window is one second long (docs/gateway-facts.md §2). */
 export const DEFAULT_RATE_LIMIT_WAIT_MS = 1_000;
 /** Wait after a quota 429 without a readable reset time: long enough not to hammer a spent quota. */
-export const DEFAULT_QUOTA_WAIT_MS = 60_000;
+const DEFAULT_QUOTA_WAIT_MS = 60_000;
 /** Statuses that end an attempt: the request itself is wrong, so retrying cannot help. */
 const PERMANENT = new Set([400, 403, 404, 405, 409, 410, 413, 415, 422]);
 

@@ -3,7 +3,7 @@ import type { DbOrTrx } from '../db/connect.ts';
 
 const KEY_PREFIX = 'cc_';
 
-export function hashApiKey(key: string): string {
+function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 

@@ -2,7 +2,7 @@ import type { DbOrTrx } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
 
 /** A key's weight scales its share of the create-call rate against other keys with due work. */
-export const MAX_KEY_WEIGHT = 1000;
+const MAX_KEY_WEIGHT = 1000;
 
 /**
  * Sets the weight of the active key(s) named `name` (`callcast keys weight <key-name> <n>`);

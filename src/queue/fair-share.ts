@@ -23,7 +23,7 @@ import type { Redis } from 'ioredis';
  */
 
 /** Priorities are clamped to this range (the database allows the same). */
-export const PRIORITY_RANGE = 1000;
+const PRIORITY_RANGE = 1000;
 
 /**
  * Adds a campaign's queued attempts.

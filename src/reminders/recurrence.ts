@@ -72,7 +72,7 @@ export function wallTimeToInstant(wall: Date, zone: string): Date {
 }
 
 /** The wall-clock reading of `instant` in `zone`, as a UTC-fielded Date. */
-export function instantToWallTime(instant: Date, zone: string): Date {
+function instantToWallTime(instant: Date, zone: string): Date {
   const offset = IANAZone.create(zone).offset(instant.getTime());
   return new Date(instant.getTime() + offset * MINUTE_MS);
 }

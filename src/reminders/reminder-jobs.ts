@@ -21,7 +21,7 @@ const DEFAULT_RESCHEDULE_MS = 30_000;
  * A delayed job at REMINDER_PRIORITY: once due it runs before every waiting campaign job.
  * Retries and removal come from the call queue's default job options, as for campaigns.
  */
-export function reminderJobOptions(attempt: ScheduledAttempt, now: number = Date.now()): JobsOptions {
+function reminderJobOptions(attempt: ScheduledAttempt, now: number = Date.now()): JobsOptions {
   return {
     jobId: callJobId(attempt.id),
     delay: Math.max(0, attempt.dueAt.getTime() - now),
@@ -30,7 +30,7 @@ export function reminderJobOptions(attempt: ScheduledAttempt, now: number = Date
 }
 
 /** Adds delayed jobs; BullMQ ignores an add whose jobId (the attempt id) already exists. */
-export async function enqueueReminderAttempts(queue: CallQueue, attempts: readonly ScheduledAttempt[]): Promise<void> {
+async function enqueueReminderAttempts(queue: CallQueue, attempts: readonly ScheduledAttempt[]): Promise<void> {
   if (attempts.length === 0) return;
   const now = Date.now();
   await queue.addBulk(

@@ -21,7 +21,7 @@ export interface ScheduledAttempt {
  * A run or retry never starts outside its call window: it moves to the window's next opening
  * (the same rule the dispatch worker applies to campaigns), rather than being dropped.
  */
-export function fitIntoWindow(at: Date, window: CallWindowJson | null, zone: string): Date {
+function fitIntoWindow(at: Date, window: CallWindowJson | null, zone: string): Date {
   const state = windowState(at, window, zone);
   return state.open ? at : state.opensAt;
 }

@@ -16,7 +16,7 @@ import {
  * Zone and cron validity are checked by the service, which answers with their own codes.
  */
 
-export const recurrenceSchema = z
+const recurrenceSchema = z
   .strictObject({
     /** 5 fields, minute hour day-of-month month day-of-week, read in `timezone`. */
     cron: z.string().trim().min(1).max(120).meta({ example: '0 9 * * 1-5' }),
@@ -88,7 +88,7 @@ export const reminderViewSchema = z.object({
 });
 export type ReminderView = z.output<typeof reminderViewSchema>;
 
-export const attemptViewSchema = z.object({
+const attemptViewSchema = z.object({
   id: z.uuid(),
   run: z.number().int().nullable(),
   attemptNo: z.number().int(),
@@ -109,7 +109,7 @@ export type AttemptView = z.output<typeof attemptViewSchema>;
 
 /** A reminder with its attempts, newest first (at most 100). */
 /** One run's answer: its latest answered attempt's label and digits (issue 13). */
-export const runAnswerSchema = z.object({
+const runAnswerSchema = z.object({
   run: z.number().int(),
   label: z.string().nullable(),
   digits: z.string().nullable(),

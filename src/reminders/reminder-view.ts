@@ -9,7 +9,7 @@ const ATTEMPTS_SHOWN = 100;
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
-export function toReminderView(row: Reminder, nextRunAt: Date | null): ReminderView {
+function toReminderView(row: Reminder, nextRunAt: Date | null): ReminderView {
   return {
     id: row.id,
     status: row.status,

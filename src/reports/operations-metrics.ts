@@ -25,7 +25,7 @@ export function operationsSources(deps: OperationsMetricsDeps): ScrapeSources {
  * rule that only histograms and summaries end in `_count` (promtool rejects it), so it is
  * served as `bullmq_jobs` with the same labels (queue, state).
  */
-export function queueMetricsText(text: string): string {
+function queueMetricsText(text: string): string {
   return text.replace(/^((?:# (?:HELP|TYPE) )?)bullmq_job_count\b/gm, '$1bullmq_jobs');
 }
 
@@ -33,7 +33,7 @@ export function queueMetricsText(text: string): string {
  * Three cheap reads: recipient counters kept by triggers (a few rows per campaign), the partial
  * index on running campaigns, and the oldest row of the small pending-event queue.
  */
-export async function readBacklog(db: Db): Promise<BacklogCounts> {
+async function readBacklog(db: Db): Promise<BacklogCounts> {
   const { rows } = await sql<{ backlog: string | null; running: string; lag: string | null }>`
     select
       (select sum(rc.recipients) from campaign_recipient_counters rc

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DbOrTrx } from '../db/connect.ts';
 
-export const RECIPIENT_CSV_COLUMNS = [
+const RECIPIENT_CSV_COLUMNS = [
   'number',
   'status',
   'final_outcome',

@@ -20,7 +20,7 @@ export interface DialPolicy {
 }
 
 /** Ordinary subscriber numbers; premium-rate, shared-cost, UAN, personal, pager and unknown types are refused. */
-export const DEFAULT_NUMBER_TYPES = ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'TOLL_FREE'] as const;
+const DEFAULT_NUMBER_TYPES = ['MOBILE', 'FIXED_LINE', 'FIXED_LINE_OR_MOBILE', 'VOIP', 'TOLL_FREE'] as const;
 
 /** Phone endpoints only, within the region's country calling code: no SIP, websocket or vbc. */
 export function defaultDialPolicy(region: string): DialPolicy {

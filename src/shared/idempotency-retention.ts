@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connect.ts';
 
 // Keys per delete statement; walks idempotency_keys_by_age (migration 0002) from the oldest.
-export const IDEMPOTENCY_PRUNE_BATCH_ROWS = 2_000;
+const IDEMPOTENCY_PRUNE_BATCH_ROWS = 2_000;
 
 /**
  * Deletes one batch of idempotency keys created more than `retentionDays` ago; returns how many.

@@ -41,7 +41,7 @@ const sipEndpoint = z.strictObject({
 });
 const vbcEndpoint = z.strictObject({ type: z.literal('vbc'), extension: text });
 
-export const nccoEndpointSchema = z.discriminatedUnion('type', [
+const nccoEndpointSchema = z.discriminatedUnion('type', [
   phoneEndpoint,
   appEndpoint,
   websocketEndpoint,
@@ -49,7 +49,7 @@ export const nccoEndpointSchema = z.discriminatedUnion('type', [
   vbcEndpoint,
 ]);
 
-export const talkActionSchema = z.strictObject({
+const talkActionSchema = z.strictObject({
   action: z.literal('talk'),
   /** ≤1500 characters excluding SSML; placeholders expand later, so the cap is a sanity bound here. */
   text: text.max(3000),
@@ -66,7 +66,7 @@ export const talkActionSchema = z.strictObject({
   voiceName: text.optional(),
 });
 
-export const streamActionSchema = z.strictObject({
+const streamActionSchema = z.strictObject({
   action: z.literal('stream'),
   streamUrl: urlList,
   level: level.optional(),
@@ -90,7 +90,7 @@ const speechSettings = z.strictObject({
   sensitivity: z.number().min(0).max(100).optional(),
 });
 
-export const inputActionSchema = z.strictObject({
+const inputActionSchema = z.strictObject({
   action: z.literal('input'),
   type: z
     .array(z.enum(['dtmf', 'speech']))
@@ -107,7 +107,7 @@ export const inputActionSchema = z.strictObject({
   eventMethod: method.optional(),
 });
 
-export const recordActionSchema = z.strictObject({
+const recordActionSchema = z.strictObject({
   action: z.literal('record'),
   format: z.enum(['mp3', 'wav', 'ogg']).optional(),
   split: z.literal('conversation').optional(),
@@ -124,7 +124,7 @@ export const recordActionSchema = z.strictObject({
   transcription: z.record(z.string(), z.unknown()).optional(),
 });
 
-export const conversationActionSchema = z.strictObject({
+const conversationActionSchema = z.strictObject({
   action: z.literal('conversation'),
   name: text,
   /** Vonage's schema has a string, its NCCO reference a one-URL array: accept both. */
@@ -139,7 +139,7 @@ export const conversationActionSchema = z.strictObject({
   eventMethod: method.optional(),
 });
 
-export const connectActionSchema = z.strictObject({
+const connectActionSchema = z.strictObject({
   action: z.literal('connect'),
   endpoint: z.array(nccoEndpointSchema).length(1),
   from: digits.optional(),
@@ -160,14 +160,14 @@ export const connectActionSchema = z.strictObject({
   ringbackTone: text.optional(),
 });
 
-export const notifyActionSchema = z.strictObject({
+const notifyActionSchema = z.strictObject({
   action: z.literal('notify'),
   payload: z.record(z.string(), z.unknown()),
   eventUrl: urlList,
   eventMethod: method.optional(),
 });
 
-export const nccoActionSchema = z.discriminatedUnion('action', [
+const nccoActionSchema = z.discriminatedUnion('action', [
   talkActionSchema,
   streamActionSchema,
   inputActionSchema,

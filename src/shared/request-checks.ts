@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AppError, notFound } from './errors.ts';
 
 /** The request's media type without parameters (`application/json; charset=utf-8` → `application/json`). */
-export function mediaTypeOf(request: FastifyRequest): string {
+function mediaTypeOf(request: FastifyRequest): string {
   return (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 

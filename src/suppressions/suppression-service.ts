@@ -21,7 +21,7 @@ export interface SuppressionChange {
 }
 
 /** Normalizes every number; invalid ones are reported by index, like recipient rows. */
-export function normalizeNumbers(
+function normalizeNumbers(
   numbers: readonly string[],
   defaultRegion: string,
 ): { valid: E164[]; rejected: NumberRejection[] } {

@@ -29,7 +29,7 @@ export interface EventBufferOptions {
 }
 
 // 100k entries of ~1 KB is ~100 MB of Redis: an outage of minutes at full rate, not a full Redis.
-export const DEFAULT_EVENT_BUFFER_MAX = 100_000;
+const DEFAULT_EVENT_BUFFER_MAX = 100_000;
 
 // KEYS[1] the buffer list; ARGV[1] the entry, ARGV[2] the most entries. Returns PUSHED or FULL.
 const PUSH_BOUNDED = `

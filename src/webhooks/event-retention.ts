@@ -16,7 +16,7 @@ import type { Db } from '../db/connect.ts';
  */
 
 // Rows per delete statement: a few ms of work, short row locks, WAL in small steps.
-export const EVENT_PRUNE_BATCH_ROWS = 2_000;
+const EVENT_PRUNE_BATCH_ROWS = 2_000;
 
 /**
  * Deletes one batch of events received more than `retentionDays` ago; returns how many it

@@ -7,7 +7,7 @@ import { AppError } from '../shared/errors.ts';
  * How far a signed callback's `iat` may be from our clock. Vonage retries a delivery within
  * seconds, so five minutes covers retries and clock skew while keeping the replay window short.
  */
-export const IAT_WINDOW_SECONDS = 300;
+const IAT_WINDOW_SECONDS = 300;
 /** A used `jti` is remembered a little longer than the `iat` window lets the token be valid. */
 const JTI_TTL_SECONDS = 2 * IAT_WINDOW_SECONDS + 60;
 

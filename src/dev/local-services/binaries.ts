@@ -24,7 +24,7 @@ const INSTALL_HINT =
   'Install them with: apt-get update && apt-get install -y redis-server postgresql ' +
   '(or set REDIS_URL and DATABASE_URL, or run a Docker engine).';
 
-export function findBinary(name: string): string | undefined {
+function findBinary(name: string): string | undefined {
   const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
   // Debian installs Postgres server binaries off PATH, one folder per major version.
   const pgRoot = '/usr/lib/postgresql';

@@ -37,7 +37,7 @@ export function choosePath(given: string | undefined, dockerAvailable: boolean, 
 }
 
 /** Whether a Docker engine (not just the client) answers, within a short timeout. */
-export async function dockerEngineAnswers(): Promise<boolean> {
+async function dockerEngineAnswers(): Promise<boolean> {
   try {
     await run('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 5_000 });
     return true;

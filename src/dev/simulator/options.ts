@@ -22,7 +22,7 @@ export type SimulatedOutcome = (typeof SIMULATED_OUTCOMES)[number];
 const share = z.number().min(0).max(1);
 
 /** What a simulated callee answers an `input` action with: keys, words, or nothing. */
-export const simInputSchema = z.union([
+const simInputSchema = z.union([
   z.strictObject({ dtmf: z.string().regex(/^[0-9*#]{1,20}$/) }),
   z.strictObject({ speech: z.string().min(1).max(500), confidence: z.number().min(0).max(1).optional() }),
   z.strictObject({ timeout: z.literal(true) }),
@@ -34,7 +34,7 @@ const delayRange = z
   .refine((range) => range.max >= range.min, { message: 'max must be at least min', path: ['max'] });
 
 /** Everything the simulator can be told; every field has a default in `DEFAULT_SIMULATOR_OPTIONS`. */
-export const simulatorOptionsSchema = z.strictObject({
+const simulatorOptionsSchema = z.strictObject({
   host: z.string().min(1),
   /** 0 picks a free port. */
   port: z.number().int().min(0).max(65_535),
