@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { numberFlag, parseArgs, positionals } from './args.ts';
+import { parseArgs, positionals } from './args.ts';
 import { create, upload } from './campaign-create.ts';
 import { type CampaignDetail, finalLine, outcomesText, watchCampaign, watchIntervalMs } from './campaign-watch.ts';
 import { EXIT } from './cli-error.ts';
-import { printJson, printNextCursor, printTable } from './output.ts';
+import { listSubcommand } from './list-command.ts';
+import { printJson } from './output.ts';
 import type { CommandGroup, Subcommand } from './producer.ts';
 
 interface CampaignView {
@@ -17,36 +18,19 @@ interface CampaignView {
 
 const path = (id: string, rest = '') => `/v1/campaigns/${encodeURIComponent(id)}${rest}`;
 
-const LIST_USAGE = 'callcast campaign list [--limit 20] [--cursor C] [--json]';
-const list: Subcommand = {
-  usage: LIST_USAGE,
-  async run(args, ctx) {
-    const parsed = parseArgs(args, { limit: 'string', cursor: 'string', json: 'boolean' }, LIST_USAGE);
-    positionals(parsed, [], LIST_USAGE);
-    const query = new URLSearchParams({
-      limit: String(numberFlag(parsed, 'limit', { min: 1, max: 100, fallback: 20 }, LIST_USAGE)),
-    });
-    const cursor = parsed.strings.get('cursor');
-    if (cursor) query.set('cursor', cursor);
-    const page = await ctx
-      .client()
-      .json<{ items: CampaignView[]; nextCursor: string | null }>('GET', `/v1/campaigns?${query}`);
-    if (parsed.booleans.has('json')) {
-      printJson(page);
-      return EXIT.ok;
-    }
-    const rows = page.items.map((c) => ({
-      id: c.id,
-      status: c.status,
-      recipients: String(c.recipientCount),
-      created: c.createdAt,
-      name: c.name,
-    }));
-    printTable(rows, ['id', 'status', 'recipients', 'created', 'name'], 'no campaigns');
-    printNextCursor(page.nextCursor, 'callcast campaign list');
-    return EXIT.ok;
-  },
-};
+const list = listSubcommand<CampaignView>({
+  command: 'callcast campaign list',
+  path: '/v1/campaigns',
+  columns: ['id', 'status', 'recipients', 'created', 'name'],
+  row: (c) => ({
+    id: c.id,
+    status: c.status,
+    recipients: String(c.recipientCount),
+    created: c.createdAt,
+    name: c.name,
+  }),
+  empty: 'no campaigns',
+});
 
 const SHOW_USAGE = 'callcast campaign show <id> [--json]';
 const show: Subcommand = {

@@ -1,7 +1,8 @@
 import { type FlagSpec, numberFlag, type ParsedArgs, parseArgs, positionals, required, usageError } from './args.ts';
 import { callContent, callWindow, retryOf } from './call-flags.ts';
 import { EXIT } from './cli-error.ts';
-import { printJson, printNextCursor, printTable } from './output.ts';
+import { listSubcommand } from './list-command.ts';
+import { printJson, printTable } from './output.ts';
 import type { CommandGroup, Subcommand } from './producer.ts';
 
 /** The parts of the API's reminder view the CLI prints. */
@@ -96,36 +97,13 @@ const create: Subcommand = {
 const schedule = (r: ReminderView) =>
   r.recurrence ? `${r.recurrence.cron} (${r.recurrence.timezone})` : (r.at ?? '–');
 
-const LIST_USAGE = 'callcast reminder list [--limit 20] [--cursor C] [--json]';
-const list: Subcommand = {
-  usage: LIST_USAGE,
-  async run(args, ctx) {
-    const parsed = parseArgs(args, { limit: 'string', cursor: 'string', json: 'boolean' }, LIST_USAGE);
-    positionals(parsed, [], LIST_USAGE);
-    const query = new URLSearchParams({
-      limit: String(numberFlag(parsed, 'limit', { min: 1, max: 100, fallback: 20 }, LIST_USAGE)),
-    });
-    const cursor = parsed.strings.get('cursor');
-    if (cursor) query.set('cursor', cursor);
-    const page = await ctx
-      .client()
-      .json<{ items: ReminderView[]; nextCursor: string | null }>('GET', `/v1/reminders?${query}`);
-    if (parsed.booleans.has('json')) {
-      printJson(page);
-      return EXIT.ok;
-    }
-    const rows = page.items.map((r) => ({
-      id: r.id,
-      status: r.status,
-      to: r.to,
-      next: r.nextRunAt ?? '–',
-      schedule: schedule(r),
-    }));
-    printTable(rows, ['id', 'status', 'to', 'next', 'schedule'], 'no reminders');
-    printNextCursor(page.nextCursor, 'callcast reminder list');
-    return EXIT.ok;
-  },
-};
+const list = listSubcommand<ReminderView>({
+  command: 'callcast reminder list',
+  path: '/v1/reminders',
+  columns: ['id', 'status', 'to', 'next', 'schedule'],
+  row: (r) => ({ id: r.id, status: r.status, to: r.to, next: r.nextRunAt ?? '–', schedule: schedule(r) }),
+  empty: 'no reminders',
+});
 
 function printReminder(r: ReminderView): void {
   console.log(
