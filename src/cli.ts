@@ -234,7 +234,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (err instanceof AppError) {
       console.error(err.message);
-      return EXIT.api;
+      // A command's own argument check (e.g. `application`) reports validation_failed: a usage error.
+      return err.code === 'validation_failed' ? EXIT.usage : EXIT.api;
     }
     throw err;
   }

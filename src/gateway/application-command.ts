@@ -80,5 +80,5 @@ function definedFlags(flags: Record<string, string | undefined>): Record<string,
 }
 
 function usage(problem?: string): never {
-  throw new AppError('validation_failed', 2, `${problem ? `${problem}\n` : ''}Usage: ${APPLICATION_USAGE}`);
+  throw new AppError('validation_failed', 400, `${problem ? `${problem}\n` : ''}Usage: ${APPLICATION_USAGE}`);
 }
