@@ -107,8 +107,14 @@ export async function startOutageProxy(targetPort: number): Promise<OutageProxy>
   const cut = async () => {
     const closing = server;
     server = undefined;
+    // Waits for each socket's end, so a cut leaves no handle behind for the leak check.
+    const ended = [...sockets].map(
+      (socket) =>
+        new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve()))),
+    );
     for (const socket of sockets) socket.resetAndDestroy();
     sockets.clear();
+    await Promise.all(ended);
     if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
   };
   await listen();
