@@ -69,7 +69,33 @@ describe('fair-share scheduler', () => {
     await fair.pick(300);
     await fair.offer(campaign('new', 'key-new'), ['new-0', 'new-1']);
     const [next, after] = await fair.pick(2);
-    expect([next?.campaignId, after?.campaignId].sort()).toEqual(['new', 'old']);
+    expect([next?.campaignId, after?.campaignId]).toEqual(['new', 'old']);
+  });
+
+  it('a new key’s first attempt is the next pick when several keys tie at the lowest pass', async () => {
+    const fair = scheduler();
+    // Three keys that have had a round each tie at one pass; the new key sorts after them all.
+    for (const key of ['a', 'b', 'c']) await fair.offer(campaign(key, `key-${key}`), ids(key, 50));
+    await fair.pick(3);
+    await fair.offer(campaign('new', 'key-z-new'), ['new-0', 'new-1']);
+    const [next, ...rest] = await fair.pick(4);
+    expect(next?.campaignId).toBe('new');
+    // And then it takes its turn like the others: once in the next round.
+    expect(rest.map((p) => p.campaignId).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('a key that runs out and refills at once does not jump the line again', async () => {
+    const fair = scheduler();
+    for (const key of ['a', 'b', 'c']) await fair.offer(campaign(key, `key-${key}`), ids(key, 50));
+    // key-0 sorts first: it joins, is picked, runs out, refills, every time.
+    const picks: string[] = [];
+    for (let n = 0; n < 12; n += 1) {
+      await fair.offer(campaign(`t${n}`, 'key-0'), [`t${n}`]);
+      const [pick] = await fair.pick(1);
+      picks.push(pick?.campaignId.startsWith('t') ? 'trickle' : 'other');
+    }
+    // A fair share among four keys: a quarter of the picks, not every one.
+    expect(picks.filter((p) => p === 'trickle').length).toBeLessThanOrEqual(4);
   });
 
   it('caps a campaign at its maxCallsPerSecond while the others take the rest', async () => {

@@ -24,13 +24,14 @@ export interface FairPumpDeps {
 }
 
 /**
- * ceil(rate × 0.5 s) + 1 jobs not yet sent: at 3/s, 3 — up to three waiting at the limiter
- * (1 s of work), so a new campaign's first call is about a second behind the pipe; at 100/s, 51
- * (0.5 s of work). Requests in flight (a gateway 300 ms away holds one at 3/s, 30 at 100/s) do
- * not count. The pump refills every 100 ms, inside the time the waiting jobs keep the limiter busy.
+ * ceil(rate × ⅓ s) + 1 jobs not yet sent: at 3/s, 2 — one slot's work waiting at the limiter
+ * behind the one about to go, so a new campaign's first call is under a second behind the pipe;
+ * at 100/s, 35 (⅓ s of work). Requests in flight (a gateway 300 ms away holds one at 3/s, 30 at
+ * 100/s) do not count. The pump refills every 100 ms, well inside the time the waiting jobs keep
+ * the limiter busy.
  */
 export function pipeTargetFor(callsPerSecond: number): number {
-  return Math.ceil(callsPerSecond * 0.5) + 1;
+  return Math.ceil(callsPerSecond / 3) + 1;
 }
 
 // The pump's tick: well under one slot at 3/s (333 ms), so the pipe refills before it empties.

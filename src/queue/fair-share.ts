@@ -11,19 +11,22 @@ import type { Redis } from 'ioredis';
  * Stride scheduling, judged in Redis so every worker process picks from the same state: each
  * key has a pass (a virtual time); a pick takes the key with the lowest pass and adds
  * 1 / weight to it, so over any stretch keys with work get picks in proportion to their weights.
- * A key that had no work rejoins at the current virtual time: it cannot bank credit while idle,
- * and a new key's first pick is the next one. Within a key the same scheme runs over campaigns
- * (score = priority band + pass). A campaign whose cap is reached is skipped until its next
- * allowed pick.
+ * A key that had no work rejoins just below the lowest pass: its first pick is the next one, but
+ * never below the pass it left with, so it cannot bank credit while idle nor jump the line by
+ * emptying and refilling. Within a key the same scheme runs over campaigns (score = priority
+ * band + pass). A campaign whose cap is reached is skipped until its next allowed pick.
  *
  * Keys under `<prefix>:fair`: `keys` (zset key id → pass), `gvt` (pass of the last picked key),
- * `weights` (hash key id → weight), `k:<key>` (zset campaign → band·1e9 + pass), `kvt` (hash key
- * → pass of its last picked campaign), `c:<campaign>` (zset attempt id → offer time, ms),
- * `meta:<campaign>` (hash: priority, max, next), `pump` (the pump's lock).
+ * `weights` (hash key id → weight), `left` (hash key id → its pass when it last ran out of work),
+ * `k:<key>` (zset campaign → band·1e9 + pass), `kvt` (hash key → pass of its last picked
+ * campaign), `c:<campaign>` (zset attempt id → offer time, ms), `meta:<campaign>` (hash:
+ * priority, max, next), `pump` (the pump's lock).
  */
 
 /** Priorities are clamped to this range (the database allows the same). */
 const PRIORITY_RANGE = 1000;
+/** How far below the lowest pass a joining key starts: far under the smallest stride (1/1000). */
+const JOIN_AHEAD = 1e-6;
 
 /**
  * Adds a campaign's queued attempts.
@@ -51,10 +54,13 @@ if redis.call('ZCARD', attempts) > 0 and not redis.call('ZSCORE', campaigns, cam
   redis.call('ZADD', campaigns, (${PRIORITY_RANGE} - priority) * 1e9 + keyPass, campaign)
 end
 if redis.call('ZCARD', campaigns) > 0 and not redis.call('ZSCORE', prefix .. ':keys', key) then
-  -- Joins at the lowest pass of the active keys (else the last picked one's): next in line, no credit.
+  -- Joins just below the lowest pass of the active keys (else the last picked one's): its first
+  -- pick is the next one, even when several keys tie at the lowest pass. Never below the pass it
+  -- left with, so a key that empties and refills at once cannot jump the line again.
   local lowest = redis.call('ZRANGE', prefix .. ':keys', 0, 0, 'WITHSCORES')
-  local pass = lowest[2] or redis.call('GET', prefix .. ':gvt') or '0'
-  redis.call('ZADD', prefix .. ':keys', tonumber(pass), key)
+  local pass = tonumber(lowest[2] or redis.call('GET', prefix .. ':gvt') or '0') - ${JOIN_AHEAD}
+  local left = tonumber(redis.call('HGET', prefix .. ':left', key) or '') or -math.huge
+  redis.call('ZADD', prefix .. ':keys', math.max(pass, left), key)
 end
 return added
 `;
@@ -111,11 +117,19 @@ while #picked < wanted * 2 do
       picked[#picked + 1] = campaign
       redis.call('SET', prefix .. ':gvt', pass + 1 / tonumber(redis.call('HGET', prefix .. ':weights', key) or '1'))
       local weight = tonumber(redis.call('HGET', prefix .. ':weights', key) or '1')
-      if left > 0 then redis.call('ZADD', keysSet, pass + 1 / weight, key) else redis.call('ZREM', keysSet, key) end
+      if left > 0 then
+        redis.call('ZADD', keysSet, pass + 1 / weight, key)
+      else
+        redis.call('ZREM', keysSet, key)
+        redis.call('HSET', prefix .. ':left', key, pass + 1 / weight)
+      end
       got = true
       break
     end
-    if left == 0 then redis.call('ZREM', keysSet, key) end
+    if left == 0 then
+      redis.call('ZREM', keysSet, key)
+      redis.call('HSET', prefix .. ':left', key, pass)
+    end
   end
   if not got then break end
 end

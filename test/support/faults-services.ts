@@ -87,6 +87,7 @@ export async function startOutageProxy(targetPort: number): Promise<OutageProxy>
     new Promise<void>((resolve, reject) => {
       if (server) return resolve();
       const next = createServer((client) => {
+        if (server !== next) return client.destroy();
         const upstream = connect(targetPort, '127.0.0.1');
         for (const socket of [client, upstream]) {
           sockets.add(socket);
@@ -107,6 +108,8 @@ export async function startOutageProxy(targetPort: number): Promise<OutageProxy>
   const cut = async () => {
     const closing = server;
     server = undefined;
+    // Stop accepting first: a connection accepted while the cut waits would keep close() waiting.
+    const closed = new Promise<void>((resolve) => (closing ? closing.close(() => resolve()) : resolve()));
     // Waits for each socket's end, so a cut leaves no handle behind for the leak check.
     const ended = [...sockets].map(
       (socket) =>
@@ -114,8 +117,7 @@ export async function startOutageProxy(targetPort: number): Promise<OutageProxy>
     );
     for (const socket of sockets) socket.resetAndDestroy();
     sockets.clear();
-    await Promise.all(ended);
-    if (closing) await new Promise<void>((resolve) => closing.close(() => resolve()));
+    await Promise.all([...ended, closed]);
   };
   await listen();
   return {
