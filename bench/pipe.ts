@@ -34,12 +34,14 @@ const args = flags('usage: node bench/pipe.ts [flags]', {
   profiles: { default: GATEWAY_PROFILES.join(','), help: 'gateway profiles, comma-separated' },
   approaches: { default: 'bullmq,bottleneck,strict,adaptive', help: 'approaches, comma-separated' },
   seconds: { default: '30', help: 'measured seconds per variant' },
+  startup: { default: '5', help: 'first seconds of each variant left out of its after-start-up figures' },
   fairness: { default: '60', help: "seconds of the two-key fairness variant ('0' skips it)" },
   out: { default: '', help: "result file; '-' prints only (default bench/results/pipe.json)" },
 });
 const profiles = args.profiles.split(',').filter(Boolean) as GatewayProfile[];
 const approaches = args.approaches.split(',').filter(Boolean);
 const seconds = positive(args.seconds, 'seconds');
+const startup = Math.min(positive(args.startup, 'startup'), seconds / 2);
 const N = 3;
 
 interface Row {
@@ -52,11 +54,29 @@ interface Row {
   maxAcceptedInAnySecond: number;
   duplicates: number;
   requests: number;
+  /** The same figures without the first `fromSecond` seconds (a guard still learning). */
+  afterStartup: { fromSecond: number; acceptedPerSecond: number; ratioToBound: number; share429: number };
 }
 
 /** Judges the simulator's log over [from, from + seconds) by arrival at the counter. */
 function judge(sim: Simulator, profile: GatewayProfile, approach: string, from: number): Row {
-  const until = from + seconds * 1000;
+  const whole = judgeSpan(sim, profile, approach, from, seconds);
+  const later = judgeSpan(sim, profile, approach, from + startup * 1000, seconds - startup);
+  return { ...whole, afterStartup: afterStartup(later.acceptedPerSecond, later.bound, later.share429) };
+}
+
+function afterStartup(acceptedPerSecond: number, bound: number, share429: number): Row['afterStartup'] {
+  return { fromSecond: startup, acceptedPerSecond, ratioToBound: round(acceptedPerSecond / bound), share429 };
+}
+
+function judgeSpan(
+  sim: Simulator,
+  profile: GatewayProfile,
+  approach: string,
+  from: number,
+  span: number,
+): Omit<Row, 'afterStartup'> {
+  const until = from + span * 1000;
   const all = createCallRequests(sim.requests());
   const inWindow = all.filter((r) => r.at >= from && r.at < until);
   const accepted = inWindow.filter((r) => r.status === 201).map((r) => r.at);
@@ -67,7 +87,7 @@ function judge(sim: Simulator, profile: GatewayProfile, approach: string, from: 
   }
   const numbers = all.filter((r) => r.status === 201).map((r) => r.to ?? r.attempt ?? '');
   const bound = profileBound(PROFILE_SETTINGS[profile], N);
-  const rate = accepted.length / seconds;
+  const rate = accepted.length / span;
   return {
     profile,
     approach,
@@ -176,17 +196,25 @@ await runBenchmark('pipe', { maxSeconds, out: args.out || undefined }, async ({ 
             callbacks: 'sink',
             env: { RATE_GUARD: approach },
             simulator: { profile },
+            startupSeconds: startup,
           });
+          const bound = round(profileBound(PROFILE_SETTINGS[profile], N));
+          const steady = result.steadyState;
           rows.push({
             profile,
             approach: `callcast ${approach}`,
-            bound: round(profileBound(PROFILE_SETTINGS[profile], N)),
+            bound,
             acceptedPerSecond: result.achievedPerSecond,
             ratioToBound: round(result.achievedPerSecond / profileBound(PROFILE_SETTINGS[profile], N)),
             share429: round(result.status429 / Math.max(1, result.requests)),
             maxAcceptedInAnySecond: result.maxInAnySecond,
             duplicates: result.duplicateDials,
             requests: result.requests,
+            afterStartup: afterStartup(
+              steady.achievedPerSecond,
+              bound,
+              round(steady.status429 / Math.max(1, steady.requests)),
+            ),
           });
           note(`${profile} / callcast ${approach}: ${JSON.stringify(rows.at(-1))}`);
           continue;
@@ -204,5 +232,5 @@ await runBenchmark('pipe', { maxSeconds, out: args.out || undefined }, async ({ 
     fairness = await runFairness(services, fairnessSeconds, 'strict');
     note(`fairness: ${JSON.stringify(fairness)}`);
   }
-  return { seconds, callsPerSecond: N, workers: 2, rows, fairness };
+  return { seconds, startupSeconds: startup, callsPerSecond: N, workers: 2, rows, fairness };
 });

@@ -21,6 +21,8 @@ export interface DialVariant {
   env?: Record<string, string>;
   /** Extra simulator options, e.g. a gateway `profile`. */
   simulator?: Partial<SimulatorOptions>;
+  /** Start-up left out of `steadyState` (token fetch, cold JIT, a guard still learning), seconds. Default 5. */
+  startupSeconds?: number;
 }
 
 export interface DialResult extends DialStats {
@@ -39,6 +41,7 @@ export interface DialResult extends DialStats {
     fromSecond: number;
     achievedPerSecond: number;
     maxInAnySecond: number;
+    requests: number;
     status429: number;
     minGapMs: number | undefined;
   };
@@ -47,7 +50,7 @@ export interface DialResult extends DialStats {
 // Enough recipients that the queue never runs dry inside the window, whatever the rate.
 const RECIPIENT_HEADROOM = 1.25;
 const INLINE_LIMIT = 10_000;
-const STEADY_AFTER_MS = 5_000;
+const STARTUP_SECONDS = 5;
 
 /** One campaign dialed by `workers` worker processes against a fresh simulator for `seconds`. */
 export async function runDialVariant(services: BenchServices, variant: DialVariant): Promise<DialResult> {
@@ -86,9 +89,10 @@ export async function runDialVariant(services: BenchServices, variant: DialVaria
     const cpuAtEnd = await Promise.all(workers.map((worker) => processCpuSeconds(worker.pid)));
     const cpu = cpuAtEnd.map((value, i) => (value ?? 0) - (cpuAtFirst[i] ?? 0));
     const stats = analyzeDials(sim.requests(), first, variant.seconds);
-    // The same judgement without the first seconds (token fetch, cold JIT), to tell a start-up
-    // burst from a steady-state fault.
-    const steady = analyzeDials(sim.requests(), first + STEADY_AFTER_MS, variant.seconds - STEADY_AFTER_MS / 1000);
+    // The same judgement without the first seconds (token fetch, cold JIT, a guard still
+    // learning), to tell a start-up burst from a steady-state fault.
+    const startup = Math.min(variant.startupSeconds ?? STARTUP_SECONDS, variant.seconds / 2);
+    const steady = analyzeDials(sim.requests(), first + startup * 1000, variant.seconds - startup);
     const cpuTotal = cpu.reduce((sum, value) => sum + value, 0);
     return {
       workers: variant.workers,
@@ -99,9 +103,10 @@ export async function runDialVariant(services: BenchServices, variant: DialVaria
       recipients,
       ...stats,
       steadyState: {
-        fromSecond: STEADY_AFTER_MS / 1000,
+        fromSecond: startup,
         achievedPerSecond: steady.achievedPerSecond,
         maxInAnySecond: steady.maxInAnySecond,
+        requests: steady.requests,
         status429: steady.status429,
         minGapMs: steady.minGapMs,
       },
