@@ -194,4 +194,28 @@ describe('feeder', () => {
     await createFeeder(deps).feedOnce();
     expect(hungUp).toContain('live-uuid-1');
   });
+  it('a pick whose BullMQ add failed is added by a later pump pass, not left to the 30 s stale scan', async () => {
+    const { campaignId } = await seedCampaign(database.db, { recipients: 2, firstNumber: 31_699_100_000 });
+    await createFeeder(deps).feedOnce();
+    const ids = (await attemptsOf(campaignId)).map((a) => a.id);
+    expect(ids).toHaveLength(2);
+    // Redis goes away between the pick and the add: the add fails, the picks are out of the scheduler.
+    const failing = {
+      ...queue,
+      getJobCounts: queue.getJobCounts.bind(queue),
+      addBulk: () => Promise.reject(new Error('Connection is closed.')),
+    } as unknown as CallQueue;
+    const pumpWith = (q: CallQueue) =>
+      pumpOnce({ fair, queue: q, logger: createLogger({ level: 'silent' }), pipeTarget: 1000 });
+    await expect(pumpWith(failing)).rejects.toThrow('Connection is closed.');
+    expect(await fair.waiting(campaignId)).toBe(0);
+    expect(await queue.getJob(ids[0] as string)).toBeUndefined();
+    // A pass right after does not double a pick that may still be under way…
+    await pump();
+    expect(await queue.getJob(ids[0] as string)).toBeUndefined();
+    // …one 2 s later adds both.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    await pump();
+    for (const id of ids) expect((await queue.getJob(id))?.data).toEqual({ attemptId: id, v: 1 });
+  });
 });

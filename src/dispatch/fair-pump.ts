@@ -39,27 +39,45 @@ const PUMP_INTERVAL_MS = 100;
 // The lock outlives a pump pass that hangs on Redis by no more than this.
 const PUMP_LOCK_MS = 2_000;
 
+// A pick not confirmed in BullMQ this long after it was made is added again: the add failed (Redis
+// went away mid-pass) or the pumping process died. Far above a pass's length, so a pass under way
+// is rarely doubled, and doubling is harmless: a job added twice is one job (its id is the
+// attempt id), and one added after its attempt was dialed finds the attempt no longer queued.
+const HANDOFF_RECOVER_MS = 2_000;
+
 /** One pump pass; returns how many jobs it added (undefined when another process pumped). */
 export async function pumpOnce(deps: FairPumpDeps): Promise<number | undefined> {
   return deps.fair.exclusive(PUMP_LOCK_MS, async () => {
+    await addJobs(deps, await deps.fair.unconfirmed(HANDOFF_RECOVER_MS, 100));
     const counts = await deps.queue.getJobCounts('wait', 'prioritized', 'active');
     const flying = deps.inFlight ? await deps.inFlight() : 0;
     const inPipe = (counts.wait ?? 0) + (counts.prioritized ?? 0) + Math.max(0, (counts.active ?? 0) - flying);
     const room = deps.pipeTarget - inPipe;
     if (room <= 0) return 0;
     const picks = await deps.fair.pick(room);
-    if (picks.length === 0) return 0;
-    // A crash between the pick and this add loses nothing: the attempts are `queued` in
-    // Postgres and the feeder's stale scan offers them again after 30 s.
-    await deps.queue.addBulk(
-      picks.map(({ attemptId }) => ({
-        name: 'call',
-        data: { attemptId, v: 1 } satisfies CallJobData,
-        opts: { jobId: callJobId(attemptId), priority: CAMPAIGN_PRIORITY },
-      })),
+    await addJobs(
+      deps,
+      picks.map((pick) => pick.attemptId),
     );
     return picks.length;
   });
+}
+
+/**
+ * Adds the picks' jobs, then confirms them to the scheduler. A failure in between leaves them
+ * listed as handed off, and a later pass adds them again (HANDOFF_RECOVER_MS): a Redis restart
+ * costs seconds, not the feeder's 30-second stale scan.
+ */
+async function addJobs(deps: FairPumpDeps, attemptIds: readonly string[]): Promise<void> {
+  if (attemptIds.length === 0) return;
+  await deps.queue.addBulk(
+    attemptIds.map((attemptId) => ({
+      name: 'call',
+      data: { attemptId, v: 1 } satisfies CallJobData,
+      opts: { jobId: callJobId(attemptId), priority: CAMPAIGN_PRIORITY },
+    })),
+  );
+  await deps.fair.handedOff(attemptIds);
 }
 
 /** Runs the pump every 100 ms until closed. */

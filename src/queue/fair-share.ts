@@ -20,7 +20,8 @@ import type { Redis } from 'ioredis';
  * `weights` (hash key id → weight), `left` (hash key id → its pass when it last ran out of work),
  * `k:<key>` (zset campaign → band·1e9 + pass), `kvt` (hash key → pass of its last picked
  * campaign), `c:<campaign>` (zset attempt id → offer time, ms), `meta:<campaign>` (hash:
- * priority, max, next), `pump` (the pump's lock).
+ * priority, max, next), `handoff` (zset attempt id → pick time: picked, not yet confirmed in
+ * BullMQ), `pump` (the pump's lock).
  */
 
 /** Priorities are clamped to this range (the database allows the same). */
@@ -96,6 +97,8 @@ local function pickInKey(key)
         else
           redis.call('ZREM', campaignsKey, campaign)
         end
+        -- Handed off, not yet in BullMQ: kept until the pump confirms its add (see RECOVER).
+        redis.call('ZADD', prefix .. ':handoff', nowMs, popped[1])
         return popped[1], campaign
       end
       redis.call('ZREM', campaignsKey, campaign)
@@ -134,6 +137,18 @@ while #picked < wanted * 2 do
   if not got then break end
 end
 return picked
+`;
+
+/**
+ * Picks handed off longer than ARGV[2] ms ago and never confirmed (the pump's add to BullMQ
+ * failed, or its process died in between). ARGV[1] prefix, ARGV[3] most returned. Returns the
+ * attempt ids; they stay listed until `handedOff` confirms them.
+ */
+const RECOVER = `
+local prefix, olderMs, most = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local clock = redis.call('TIME')
+local nowMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+return redis.call('ZRANGEBYSCORE', prefix .. ':handoff', '-inf', nowMs - olderMs, 'LIMIT', 0, most)
 `;
 
 /** Releases the pump lock only if we still hold it. KEYS[1] lock, ARGV[1] our token. */
@@ -194,6 +209,16 @@ export class FairShare {
       picks.push({ attemptId: flat[i] as string, campaignId: flat[i + 1] as string });
     }
     return picks;
+  }
+
+  /** The pump added these picks to BullMQ: they leave the handoff list. */
+  async handedOff(attemptIds: readonly string[]): Promise<void> {
+    if (attemptIds.length > 0) await this.#redis.zrem(`${this.#prefix}:handoff`, ...attemptIds);
+  }
+
+  /** Picks handed off over `olderThanMs` ago whose add was never confirmed (at most `count`). */
+  async unconfirmed(olderThanMs: number, count: number): Promise<string[]> {
+    return (await this.#redis.eval(RECOVER, 0, this.#prefix, olderThanMs, count)) as string[];
   }
 
   /** How many attempts of this campaign wait here. */
