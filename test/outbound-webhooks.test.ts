@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSender } from '../src/outbound/delivery-sender.ts';
 import { startIntakeHarness } from './support/campaigns-harness.ts';
-import { type ResultsHarness, startResultsHarness } from './support/results-harness.ts';
+import { type ResultsHarness, startResultsHarness, WEBHOOK_TOKEN } from './support/results-harness.ts';
 import { waitFor } from './support/wait-for.ts';
 import { type Receiver, startReceiver } from './support/webhook-receiver.ts';
 
@@ -183,6 +183,60 @@ describe('outbound webhooks (Standard Webhooks, at-least-once through BullMQ)', 
     // The receiver really was down: events raised before it came back were refused and retried.
     expect(Math.max(...expected.rows.map((r) => r.tries))).toBeGreaterThanOrEqual(3);
     expect(Math.min(...eventsOf(campaignId).map((e) => e.receivedAt))).toBeGreaterThanOrEqual(upAt);
+  }, 60_000);
+
+  it('a recording that arrives after the call completed is announced with call.recording_available', async () => {
+    const key = await h.newKey('late-recording');
+    const endpoint = await subscribe(key.authorization);
+    receiver.setSecrets([endpoint.secret]);
+    receiver.setBehaviour(() => ({ status: 200 }));
+    const campaignId = await runCampaign(key.authorization, ['+31612360001']);
+    await waitFor(
+      () => Promise.resolve(eventsOf(campaignId).some((e) => e.type === 'call.completed')),
+      30_000,
+      'call.completed at the receiver',
+    );
+    const completed = eventsOf(campaignId).find((e) => e.type === 'call.completed')?.payload.data;
+    expect(completed?.recordingAvailable).toBe(false);
+    const attemptId = completed?.attemptId as string;
+    // The record event, as a gateway sends it once the file is ready: after the call ended.
+    const recordEvent = {
+      recording_url: `${h.simulator.url}/v1/files/${crypto.randomUUID()}`,
+      recording_uuid: crypto.randomUUID(),
+      size: 4410,
+      start_time: '2026-12-01T10:00:00Z',
+      end_time: '2026-12-01T10:00:07Z',
+      conversation_uuid: `CON-${crypto.randomUUID()}`,
+      timestamp: new Date().toISOString(),
+    };
+    const post = () =>
+      fetch(`${h.apiUrl}/webhooks/event?attempt=${attemptId}&token=${WEBHOOK_TOKEN}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(recordEvent),
+      });
+    expect((await post()).status).toBe(200);
+    // A repeated delivery of the record event is stored and announced once.
+    expect((await post()).status).toBe(200);
+    await waitFor(
+      () => Promise.resolve(eventsOf(campaignId).some((e) => e.type === 'call.recording_available')),
+      10_000,
+      'call.recording_available at the receiver',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const announced = eventsOf(campaignId).filter((e) => e.type === 'call.recording_available');
+    expect(announced).toHaveLength(1);
+    expect(announced[0]?.payload.data).toMatchObject({
+      attemptId,
+      campaignId,
+      attemptNo: 1,
+      number: '+31612360001',
+      durationSeconds: 7,
+      sizeBytes: 4410,
+      download: `/v1/calls/${attemptId}/recording`,
+      metadata: { crmBatch: 'X-9' },
+    });
+    expect(JSON.stringify(announced[0]?.payload)).not.toContain(recordEvent.recording_url);
   }, 60_000);
 
   it('410 Gone disables the endpoint; one failing for the whole disable period is disabled with the reason', async () => {

@@ -2,6 +2,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../src/api/openapi.ts';
+import { OUTBOUND_EVENT_TYPES } from '../src/shared/webhook-outbox.ts';
 
 describe('OpenAPI for call results and outbound webhooks', () => {
   const doc = openApiDocument() as {
@@ -10,7 +11,7 @@ describe('OpenAPI for call results and outbound webhooks', () => {
     components: { schemas: Record<string, unknown> };
   };
 
-  it('documents every new route and the four outbound event payloads', () => {
+  it('documents every new route and every outbound event payload', () => {
     for (const path of [
       '/v1/webhook-endpoints',
       '/v1/webhook-endpoints/{id}',
@@ -25,9 +26,11 @@ describe('OpenAPI for call results and outbound webhooks', () => {
     expect(Object.keys(doc.webhooks).sort()).toEqual([
       'call.answered_input',
       'call.completed',
+      'call.recording_available',
       'campaign.completed',
       'reminder.run.completed',
     ]);
+    expect(Object.keys(doc.webhooks).sort()).toEqual([...OUTBOUND_EVENT_TYPES].sort());
   });
 
   it('publishes request schemas that accept responses/metadata and refuse a bad endpoint body', () => {

@@ -55,6 +55,21 @@ export const answeredInputEventSchema = envelope(
     metadata,
   }),
 );
+export const recordingAvailableEventSchema = envelope(
+  'call.recording_available',
+  z.object({
+    attemptId: z.uuid(),
+    campaignId: z.uuid().nullable(),
+    reminderId: z.uuid().nullable(),
+    reminderRun: z.number().int().nullable(),
+    attemptNo: z.number().int(),
+    number: z.string(),
+    durationSeconds: z.number().int().nullable(),
+    sizeBytes: z.number().nullable(),
+    download: z.string().meta({ description: 'GET this path with the API key to stream the audio' }),
+    metadata,
+  }),
+);
 export const campaignCompletedEventSchema = envelope(
   'campaign.completed',
   z.object({

@@ -11,6 +11,7 @@ import {
   answeredInputEventSchema,
   callCompletedEventSchema,
   campaignCompletedEventSchema,
+  recordingAvailableEventSchema,
   reminderRunCompletedEventSchema,
 } from './event-schemas.ts';
 
@@ -28,6 +29,7 @@ export const OUTBOUND_SCHEMAS = {
   WebhookDeliveryPage: [deliveryPageSchema, 'output'],
   CallCompletedEvent: [callCompletedEventSchema, 'output'],
   CallAnsweredInputEvent: [answeredInputEventSchema, 'output'],
+  CallRecordingAvailableEvent: [recordingAvailableEventSchema, 'output'],
   CampaignCompletedEvent: [campaignCompletedEventSchema, 'output'],
   ReminderRunCompletedEvent: [reminderRunCompletedEventSchema, 'output'],
 } as const satisfies Record<string, [z.ZodType, 'input' | 'output']>;
@@ -74,6 +76,10 @@ export function outboundWebhooks(): Record<string, unknown> {
     'call.answered_input': eventWebhook(
       'CallAnsweredInputEvent',
       'A callee answered an input action (the call is live)',
+    ),
+    'call.recording_available': eventWebhook(
+      'CallRecordingAvailableEvent',
+      "A call's recording was stored (it may come after call.completed)",
     ),
     'campaign.completed': eventWebhook('CampaignCompletedEvent', 'A campaign finished'),
     'reminder.run.completed': eventWebhook('ReminderRunCompletedEvent', "A reminder run's last attempt ended"),

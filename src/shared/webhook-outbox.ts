@@ -13,6 +13,7 @@ import type { Trx } from '../db/connect.ts';
 export const OUTBOUND_EVENT_TYPES = [
   'call.completed',
   'call.answered_input',
+  'call.recording_available',
   'campaign.completed',
   'reminder.run.completed',
 ] as const;

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Db, Trx } from '../db/connect.ts';
-import { type CallResponses, type MatchedAnswer, matchAnswer } from '../shared/call-responses.ts';
+import { type MatchedAnswer, matchAnswer } from '../shared/call-responses.ts';
 import { renderNcco } from '../shared/ncco-template.ts';
 import { writeOutboundEvents } from '../shared/webhook-outbox.ts';
 import { type WebhookBase, withOwnInputUrls } from '../shared/webhook-urls.ts';
+import { type AttemptContext, loadAttemptContext } from './attempt-context.ts';
 import type { ParsedInput } from './input-payload.ts';
 
 /**
@@ -32,18 +33,6 @@ export interface InputAnswer {
   answer: MatchedAnswer | null;
 }
 
-interface AttemptContext {
-  apiKeyId: string;
-  number: string;
-  responses: CallResponses | null;
-  data: Record<string, unknown> | null;
-  campaignId: string | null;
-  reminderId: string | null;
-  reminderRun: number | null;
-  attemptNo: number;
-  metadata: Record<string, unknown>;
-}
-
 /**
  * One input result of a live call (the gateway waits ≤ 5 s for the reply): matched to the
  * campaign's or reminder's `responses`, stored in order with the attempt's latest label and a
@@ -52,7 +41,7 @@ interface AttemptContext {
  * transaction, all by primary key.
  */
 export async function answerInput(deps: InputDeps, attemptId: string, input: ParsedInput): Promise<InputAnswer> {
-  const context = await loadContext(deps.db, attemptId);
+  const context = await loadAttemptContext(deps.db, attemptId);
   if (!context) return { ncco: [...DEFAULT_REPLY_NCCO], found: false, stored: false, answer: null };
   const answer = matchAnswer(context.responses, input);
   const stored = await deps.db.transaction().execute((trx) => storeInput(trx, attemptId, context, input, answer));
@@ -62,32 +51,6 @@ export async function answerInput(deps: InputDeps, attemptId: string, input: Par
   // A campaign's reply is a template like its NCCO; a reminder's is served as written.
   const rendered = context.campaignId ? renderNcco(template, context.data ?? {}) : [...template];
   return { ncco: withOwnInputUrls(rendered, deps.base, attemptId), found: true, stored, answer };
-}
-
-async function loadContext(db: Db, attemptId: string): Promise<AttemptContext | undefined> {
-  const row = await db
-    .selectFrom('call_attempts as a')
-    .leftJoin('campaigns as c', 'c.id', 'a.campaign_id')
-    .leftJoin('recipients as r', 'r.id', 'a.recipient_id')
-    .leftJoin('reminders as m', 'm.id', 'a.reminder_id')
-    .select(['a.to_number', 'a.campaign_id', 'a.reminder_id', 'a.reminder_run', 'a.attempt_no', 'r.data'])
-    .select(['c.api_key_id as campaign_key', 'c.responses as campaign_responses', 'c.metadata as campaign_metadata'])
-    .select(['m.api_key_id as reminder_key', 'm.responses as reminder_responses', 'm.metadata as reminder_metadata'])
-    .where('a.id', '=', attemptId)
-    .executeTakeFirst();
-  const apiKeyId = row?.campaign_key ?? row?.reminder_key;
-  if (!row || !apiKeyId) return undefined;
-  return {
-    apiKeyId,
-    number: row.to_number,
-    responses: (row.campaign_responses ?? row.reminder_responses ?? null) as CallResponses | null,
-    data: row.data,
-    campaignId: row.campaign_id,
-    reminderId: row.reminder_id,
-    reminderRun: row.reminder_run,
-    attemptNo: row.attempt_no,
-    metadata: row.campaign_metadata ?? row.reminder_metadata ?? {},
-  };
 }
 
 async function storeInput(
