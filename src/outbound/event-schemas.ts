@@ -8,6 +8,15 @@ import { z } from 'zod';
 
 const answer = z.object({ label: z.string().nullable(), digits: z.string().nullable() }).nullable();
 const metadata = z.record(z.string(), z.unknown()).meta({ description: "the campaign's or reminder's `metadata`" });
+/** Who an event about one attempt is about (input and recording events). */
+const attemptFields = {
+  attemptId: z.uuid(),
+  campaignId: z.uuid().nullable(),
+  reminderId: z.uuid().nullable(),
+  reminderRun: z.number().int().nullable(),
+  attemptNo: z.number().int(),
+  number: z.string(),
+};
 const envelope = <T extends z.ZodType>(type: string, data: T) =>
   z.object({
     id: z.uuid().meta({ description: 'stable event id; also the webhook-id header, the same on every try' }),
@@ -39,12 +48,7 @@ export const callCompletedEventSchema = envelope(
 export const answeredInputEventSchema = envelope(
   'call.answered_input',
   z.object({
-    attemptId: z.uuid(),
-    campaignId: z.uuid().nullable(),
-    reminderId: z.uuid().nullable(),
-    reminderRun: z.number().int().nullable(),
-    attemptNo: z.number().int(),
-    number: z.string(),
+    ...attemptFields,
     sequence: z.number().int().meta({ description: '1 for the call’s first answer, 2 for the next, …' }),
     label: z.string().nullable(),
     digits: z.string().nullable(),
@@ -58,12 +62,7 @@ export const answeredInputEventSchema = envelope(
 export const recordingAvailableEventSchema = envelope(
   'call.recording_available',
   z.object({
-    attemptId: z.uuid(),
-    campaignId: z.uuid().nullable(),
-    reminderId: z.uuid().nullable(),
-    reminderRun: z.number().int().nullable(),
-    attemptNo: z.number().int(),
-    number: z.string(),
+    ...attemptFields,
     durationSeconds: z.number().int().nullable(),
     sizeBytes: z.number().nullable(),
     download: z.string().meta({ description: 'GET this path with the API key to stream the audio' }),

@@ -40,3 +40,15 @@ export async function loadAttemptContext(db: Db | Trx, attemptId: string): Promi
     metadata: row.campaign_metadata ?? row.reminder_metadata ?? {},
   };
 }
+
+/** The attempt's identity as every outbound event about one attempt carries it. */
+export function attemptEventFields(attemptId: string, context: AttemptContext) {
+  return {
+    attemptId,
+    campaignId: context.campaignId,
+    reminderId: context.reminderId,
+    reminderRun: context.reminderRun,
+    attemptNo: context.attemptNo,
+    number: context.number,
+  };
+}

@@ -4,7 +4,7 @@ import { type MatchedAnswer, matchAnswer } from '../shared/call-responses.ts';
 import { renderNcco } from '../shared/ncco-template.ts';
 import { writeOutboundEvents } from '../shared/webhook-outbox.ts';
 import { type WebhookBase, withOwnInputUrls } from '../shared/webhook-urls.ts';
-import { type AttemptContext, loadAttemptContext } from './attempt-context.ts';
+import { type AttemptContext, attemptEventFields, loadAttemptContext } from './attempt-context.ts';
 import type { ParsedInput } from './input-payload.ts';
 
 /**
@@ -81,12 +81,7 @@ async function storeInput(
       apiKeyId: context.apiKeyId,
       type: 'call.answered_input',
       data: {
-        attemptId,
-        campaignId: context.campaignId,
-        reminderId: context.reminderId,
-        reminderRun: context.reminderRun,
-        attemptNo: context.attemptNo,
-        number: context.number,
+        ...attemptEventFields(attemptId, context),
         sequence: row.seq,
         label: answer.label,
         digits: input.digits,

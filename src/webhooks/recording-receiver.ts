@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db, Trx } from '../db/connect.ts';
 import { AppError } from '../shared/errors.ts';
 import { writeOutboundEvents } from '../shared/webhook-outbox.ts';
-import { loadAttemptContext } from './attempt-context.ts';
+import { attemptEventFields, loadAttemptContext } from './attempt-context.ts';
 
 /**
  * `record` events (docs/gateway-facts.md §3): `recording_url`, `recording_uuid`, `size` (bytes),
@@ -69,12 +69,7 @@ async function insertRecording(
       apiKeyId: context.apiKeyId,
       type: 'call.recording_available',
       data: {
-        attemptId,
-        campaignId: context.campaignId,
-        reminderId: context.reminderId,
-        reminderRun: context.reminderRun,
-        attemptNo: context.attemptNo,
-        number: context.number,
+        ...attemptEventFields(attemptId, context),
         durationSeconds: duration,
         sizeBytes,
         // The raw URL needs the gateway's credential; the customer downloads through callcast.
