@@ -33,12 +33,14 @@ describe('rate guard against gateway profiles, across worker processes', () => {
     for (const number of numbers) expect(acceptedByNumber(simulator.requests()).get(number.slice(1))).toBe(1);
   });
 
-  it('adaptive reaches ≥ 2.7 accepted calls/s on the far profile with at most two 429s in 60 s (strict: ~2.2)', async () => {
+  it('adaptive reaches ≥ 2.8 accepted calls/s on the far profile with at most two 429s in 60 s (strict: ~2.2)', async () => {
     const { database, simulator } = pipeline;
     simulator.configure({ profile: 'far' });
-    const { numbers } = await seedCampaign(database.db, { recipients: 400, firstNumber: 31_701_000_000 });
+    const { numbers } = await seedCampaign(database.db, { recipients: 450, firstNumber: 31_701_000_000 });
     pipeline.startWorkers(2, { RATE_GUARD: 'adaptive' });
-    await waitFor(async () => createCalls(simulator.requests()).length >= 3, 30_000, 'calls flowing');
+    // Judged after start-up (token, first connections, cold JIT), as the benchmark's 5-minute runs
+    // are: the first ten seconds of calls are not counted.
+    await waitFor(async () => createCalls(simulator.requests()).length >= 30, 40_000, 'calls flowing for 10 s');
     const from = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 60_000));
     const to = Date.now();
@@ -47,12 +49,11 @@ describe('rate guard against gateway profiles, across worker processes', () => {
     const refused = inRun.filter((r) => r.status === 429);
     const rate = accepted.length / ((to - from) / 1000);
     console.log(`adaptive, far: ${rate.toFixed(3)} accepted/s, ${refused.length} × 429 in 60 s`);
-    // The issue's 2.8/s sits at the edge here (2.78–2.87 measured on this 2-core machine, ±1 call in
-    // 60 s); 2.7 is what the adaptive guard holds every run, well above strict's 2.2 on this profile.
-    expect(rate).toBeGreaterThanOrEqual(2.7);
+    // The bound on this profile is 3 / 1.02 s = 2.94/s; 2.8 is within 5 % of it.
+    expect(rate).toBeGreaterThanOrEqual(2.8);
     expect(refused.length).toBeLessThanOrEqual(2);
     const dialed = acceptedByNumber(simulator.requests());
     expect([...dialed.values()].every((count) => count === 1)).toBe(true);
     expect(dialed.size).toBeLessThanOrEqual(numbers.length);
-  }, 120_000);
+  }, 150_000);
 });
