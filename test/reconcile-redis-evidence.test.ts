@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.ts';
 import type { CreateCallRequest, GatewayClient } from '../src/gateway/types.ts';
@@ -8,7 +7,7 @@ import { type CallQueue, createCallQueue } from '../src/queue/queue.ts';
 import { createRuntime, type Runtime } from '../src/start/runtime.ts';
 import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
 import { createEventBuffer } from '../src/webhooks/event-buffer.ts';
-import { seedCampaign } from './support/dispatch-fixtures.ts';
+import { seedCampaign, seedCampaignAttempt } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -59,29 +58,9 @@ describe('reconciliation asks the Redis event buffer before it redials', () => {
 
   it('a buffered webhook naming the attempt stops the redial and its uuid is stored', async () => {
     const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_657_000_000 });
-    const recipient = await database.db
-      .selectFrom('recipients')
-      .selectAll()
-      .where('campaign_id', '=', campaignId)
-      .executeTakeFirstOrThrow();
     // Claimed and sent a minute ago; the answer was lost and Postgres never heard of the call.
-    await database.db
-      .updateTable('recipients')
-      .set({ status: 'queued', attempt_count: 1 })
-      .where('id', '=', recipient.id)
-      .execute();
-    const attempt = await database.db
-      .insertInto('call_attempts')
-      .values({
-        campaign_id: campaignId,
-        recipient_id: recipient.id,
-        attempt_no: 1,
-        to_number: recipient.number,
-        status: 'dialing',
-        dial_started_at: sql`now() - interval '1 minute'`,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const seeded = await seedCampaignAttempt(database.db, campaignId, { status: 'dialing', dialedSecondsAgo: 60 });
+    const attempt = { id: seeded.attemptId };
     const callUuid = randomUUID();
     const buffer = createEventBuffer(database.db, runtime.redis(), prefix, runtime.logger);
     await buffer.push(attempt.id, {
@@ -90,7 +69,7 @@ describe('reconciliation asks the Redis event buffer before it redials', () => {
       status: 'started',
       direction: 'outbound',
       timestamp: new Date().toISOString(),
-      to: recipient.number.slice(1),
+      to: seeded.number.slice(1),
       from: '31201234567',
     });
     await queue.add('call', { attemptId: attempt.id, v: 1 }, { jobId: attempt.id, priority: CAMPAIGN_PRIORITY });
@@ -113,29 +92,9 @@ describe('reconciliation asks the Redis event buffer before it redials', () => {
 
   it('after a Postgres outage the grace counts from its end: no redial until a grace after it', async () => {
     const { campaignId } = await seedCampaign(database.db, { recipients: 1, firstNumber: 31_658_000_000 });
-    const recipient = await database.db
-      .selectFrom('recipients')
-      .selectAll()
-      .where('campaign_id', '=', campaignId)
-      .executeTakeFirstOrThrow();
-    await database.db
-      .updateTable('recipients')
-      .set({ status: 'queued', attempt_count: 1 })
-      .where('id', '=', recipient.id)
-      .execute();
     // Dialed a minute ago, far past the 4 s grace; but a worker found Postgres down just now.
-    const attempt = await database.db
-      .insertInto('call_attempts')
-      .values({
-        campaign_id: campaignId,
-        recipient_id: recipient.id,
-        attempt_no: 1,
-        to_number: recipient.number,
-        status: 'dialing',
-        dial_started_at: sql`now() - interval '1 minute'`,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const seeded = await seedCampaignAttempt(database.db, campaignId, { status: 'dialing', dialedSecondsAgo: 60 });
+    const attempt = { id: seeded.attemptId };
     const redis = runtime.redis();
     await redis.set(`${prefix}:dispatch:storage-down-at`, String(Date.now()), 'PX', 60_000);
     await redis.quit();

@@ -12,7 +12,7 @@ import { CAMPAIGN_PRIORITY, REMINDER_PRIORITY } from '../src/queue/jobs.ts';
 import { createCallQueue } from '../src/queue/queue.ts';
 import { createRuntime, type Runtime } from '../src/start/runtime.ts';
 import { type RunningWorker, startWorker } from '../src/start/worker-process.ts';
-import { seedCampaign, seedReminderAttempt } from './support/dispatch-fixtures.ts';
+import { seedCampaign, seedCampaignAttempt, seedReminderAttempt } from './support/dispatch-fixtures.ts';
 import { createTestDatabase, type TestDatabase, testRedisPrefix, testRedisUrl } from './support/services.ts';
 import { waitFor } from './support/wait-for.ts';
 
@@ -163,23 +163,8 @@ describe('call worker (in-process, real Postgres and Redis, gateway double)', ()
       firstNumber: 31_624_000_000,
       callWindow: closed,
     });
-    const recipient = await database.db
-      .updateTable('recipients')
-      .set({ status: 'queued', attempt_count: 1 })
-      .where('campaign_id', '=', campaignId)
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    const attempt = await database.db
-      .insertInto('call_attempts')
-      .values({
-        campaign_id: campaignId,
-        recipient_id: recipient.id,
-        attempt_no: 1,
-        to_number: numbers[0]!,
-        status: 'queued',
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const { attemptId } = await seedCampaignAttempt(database.db, campaignId, { status: 'queued' });
+    const attempt = { id: attemptId };
     const queue = createCallQueue(runtime.redis(), prefix);
     await queue.add('campaign', { attemptId: attempt.id, v: 1 }, { jobId: attempt.id, priority: CAMPAIGN_PRIORITY });
     const job = await waitFor(

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../src/db/connect.ts';
 import type { CallWindowJson } from '../../src/db/database.ts';
 import { createApiKey } from '../../src/keys/api-keys.ts';
@@ -71,4 +72,37 @@ export async function seedReminderAttempt(
     .returning('id')
     .executeTakeFirstOrThrow();
   return { reminderId: reminder.id, attemptId: attempt.id, apiKeyId: key.id };
+}
+
+/**
+ * The first recipient of a seeded campaign with its first attempt, inserted directly (no job):
+ * `queued`, or `dialing` with its dial started `dialedSecondsAgo` seconds ago and no uuid (an
+ * unconfirmed dial, as a lost create-call answer leaves it).
+ */
+export async function seedCampaignAttempt(
+  db: Db,
+  campaignId: string,
+  options: { status: 'queued' } | { status: 'dialing'; dialedSecondsAgo: number },
+): Promise<{ attemptId: string; recipientId: string; number: string }> {
+  const recipient = await db
+    .updateTable('recipients')
+    .set({ status: 'queued', attempt_count: 1 })
+    .where('campaign_id', '=', campaignId)
+    .returning(['id', 'number'])
+    .executeTakeFirstOrThrow();
+  const attempt = await db
+    .insertInto('call_attempts')
+    .values({
+      campaign_id: campaignId,
+      recipient_id: recipient.id,
+      attempt_no: 1,
+      to_number: recipient.number,
+      status: options.status,
+      ...(options.status === 'dialing'
+        ? { dial_started_at: sql<Date>`now() - make_interval(secs => ${options.dialedSecondsAgo})` }
+        : {}),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { attemptId: attempt.id, recipientId: recipient.id, number: recipient.number };
 }
