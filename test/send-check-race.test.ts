@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Trx } from '../src/db/connect.ts';
 import { claimAttempt, claimStamp } from '../src/dispatch/attempt-claims.ts';
 import { confirmSend } from '../src/dispatch/send-check.ts';
 import { lockSuppressionsOf } from '../src/shared/suppression-lock.ts';
@@ -42,22 +43,25 @@ describe('the check as the request leaves against a stop in flight', () => {
     return { campaignId, attemptId: attempt.id, stamp, apiKeyId: api_key_id, number: numbers[0] as string };
   }
 
-  it('a cancel not yet committed makes the check wait, and it refuses once the cancel commits', async () => {
-    const { campaignId, attemptId, stamp } = await claimed(31_660_000_000);
+  /**
+   * Runs `change` in a transaction held open, starts the send check meanwhile, and proves the
+   * check waits for it; returns the check's answer once the change commits.
+   */
+  async function checkDuring(attemptId: string, stamp: Date, change: (trx: Trx) => Promise<void>) {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    let updated: () => void = () => undefined;
-    const didUpdate = new Promise<void>((resolve) => {
-      updated = resolve;
+    let changed: () => void = () => undefined;
+    const didChange = new Promise<void>((resolve) => {
+      changed = resolve;
     });
-    const cancel = database.db.transaction().execute(async (trx) => {
-      await sql`update campaigns set status = 'cancelled' where id = ${campaignId}`.execute(trx);
-      updated();
+    const transaction = database.db.transaction().execute(async (trx) => {
+      await change(trx);
+      changed();
       await held;
     });
-    await didUpdate;
+    await didChange;
     let settled = false;
     const check = confirmSend(database.db, attemptId, stamp).then((result) => {
       settled = true;
@@ -68,40 +72,25 @@ describe('the check as the request leaves against a stop in flight', () => {
       expect(settled).toBe(false);
     } finally {
       release();
-      await cancel;
+      await transaction;
     }
-    expect(await check).toEqual({ sent: false, refusal: 'cancelled' });
+    return check;
+  }
+
+  it('a cancel not yet committed makes the check wait, and it refuses once the cancel commits', async () => {
+    const { campaignId, attemptId, stamp } = await claimed(31_660_000_000);
+    const answer = await checkDuring(attemptId, stamp, async (trx) => {
+      await sql`update campaigns set status = 'cancelled' where id = ${campaignId}`.execute(trx);
+    });
+    expect(answer).toEqual({ sent: false, refusal: 'cancelled' });
   });
 
   it('a suppression not yet committed makes the check wait, and it refuses once it commits', async () => {
     const { attemptId, stamp, apiKeyId, number } = await claimed(31_661_000_000);
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    let inserted: () => void = () => undefined;
-    const didInsert = new Promise<void>((resolve) => {
-      inserted = resolve;
-    });
-    const suppression = database.db.transaction().execute(async (trx) => {
+    const answer = await checkDuring(attemptId, stamp, async (trx) => {
       await lockSuppressionsOf(trx, apiKeyId);
       await sql`insert into suppressions (api_key_id, number) values (${apiKeyId}, ${number})`.execute(trx);
-      inserted();
-      await held;
     });
-    await didInsert;
-    let settled = false;
-    const check = confirmSend(database.db, attemptId, stamp).then((result) => {
-      settled = true;
-      return result;
-    });
-    try {
-      await sleep(300);
-      expect(settled).toBe(false);
-    } finally {
-      release();
-      await suppression;
-    }
-    expect(await check).toEqual({ sent: false, refusal: 'suppressed' });
+    expect(answer).toEqual({ sent: false, refusal: 'suppressed' });
   });
 });
